@@ -1,0 +1,48 @@
+"""Domain errors: the service raises them, one middleware turns them into JSON answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LsplugError(Exception):
+    """A request the project cannot carry out; ``status`` is the HTTP status it maps to."""
+
+    status = 400
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body of the error answer."""
+        return {"detail": self.detail, **self.extra}
+
+
+class BadInput(LsplugError):
+    """Malformed or invalid input: 400."""
+
+
+class NotFound(LsplugError):
+    """An unknown task, completion, model or project: 404."""
+
+    status = 404
+
+
+class Conflict(LsplugError):
+    """A request that contradicts the project's state: 409."""
+
+    status = 409
+
+
+class Unprocessable(LsplugError):
+    """Well-formed input the project cannot act on: 422."""
+
+    status = 422
+
+
+class TooLarge(LsplugError):
+    """A body or file over a size limit: 413."""
+
+    status = 413

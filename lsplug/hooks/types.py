@@ -1,0 +1,279 @@
+"""What plugins register and what the core hands them: the contract of every hook family.
+
+Registration hooks return these frozen descriptions; the objects a factory creates
+(sources, sinks, model connections) have async methods that the core awaits, because
+pluggy itself calls hooks synchronously.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
+
+from lsplug.labelconfig import LabelConfig
+
+T = TypeVar("T")
+FieldType = Literal["string", "text", "integer", "number", "boolean", "choice", "path", "json"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a storage or model form, shown by `/api/project/storage-settings`."""
+
+    name: str
+    type: FieldType = "string"
+    description: str = ""
+    default: Any = None
+    required: bool = False
+    secret: bool = False
+    choices: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """The field as the storage-settings API shows it."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "type": self.type,
+            "default": None if self.secret else self.default,
+            "description": self.description,
+            "required": self.required,
+            "secret": self.secret,
+        }
+        if self.choices:
+            out["choices"] = list(self.choices)
+        return out
+
+
+class StorageError(Exception):
+    """A storage form that is wrong or a storage that cannot be reached, by field.
+
+    The key ``""`` holds errors that belong to no single field.
+    """
+
+    def __init__(self, errors: Mapping[str, Sequence[str]]) -> None:
+        self.errors = {key: list(msgs) for key, msgs in errors.items()}
+        super().__init__("; ".join(f"{k or 'storage'}: {' '.join(v)}" for k, v in errors.items()))
+
+
+# --- storage: task sources and completion sinks -------------------------------------------
+
+
+@dataclass(frozen=True)
+class StorageContext:
+    """What a storage factory may use: where the project lives and how to run blocking work."""
+
+    config_dir: Path
+    data_dir: Path
+    data_key: str | None
+    run_in_thread: Callable[..., Awaitable[Any]]
+    plugin_settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceObject:
+    """One listed object of a source: a file, a bucket object.
+
+    ``version`` changes whenever the content does (mtime and size, an ETag), so that the
+    core re-reads only objects that are new or changed since the last sync.
+    """
+
+    key: str
+    version: str
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class SourceItem:
+    """One task read from an object, with a key that is stable while the item is unchanged.
+
+    The core never imports the same ``(object key, item key)`` twice.
+    """
+
+    key: str
+    task: Any
+
+
+@runtime_checkable
+class TaskSource(Protocol):
+    """A configured place tasks come from."""
+
+    async def check(self) -> None:
+        """Raise :class:`StorageError` unless the source can be reached and read."""
+
+    def list_objects(self) -> AsyncIterator[SourceObject]:
+        """Yield every object of the source, recursively and page by page."""
+
+    def read_object(self, obj: SourceObject) -> AsyncIterator[SourceItem]:
+        """Yield the tasks one object holds (one for a media object).
+
+        Raise ``ValueError`` with a message naming the object and the place for content
+        that does not parse.
+        """
+
+    async def sign_url(self, url: str) -> str | None:
+        """A URL a browser can open for ``url`` (``s3://...``), or None when not ours."""
+
+    async def close(self) -> None:
+        """Release clients and connections."""
+
+
+@runtime_checkable
+class CompletionSink(Protocol):
+    """A configured place completions go to, one document per task."""
+
+    async def check(self) -> None:
+        """Raise :class:`StorageError` unless the sink can be reached and written."""
+
+    async def write_task(self, task_id: int, document: bytes) -> None:
+        """Store the JSON ``document`` of a task with its completions (replace any older one)."""
+
+    async def delete_task(self, task_id: int) -> None:
+        """Remove the document of a task that has no completion left (no error if absent)."""
+
+    async def close(self) -> None:
+        """Release clients and connections."""
+
+
+@dataclass(frozen=True)
+class SourceType:
+    """A kind of task source a plugin offers, with its form and its factory."""
+
+    name: str
+    title: str
+    description: str
+    fields: Sequence[Field]
+    create: Callable[[Mapping[str, Any], StorageContext], TaskSource]
+    url_schemes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SinkType:
+    """A kind of completion sink a plugin offers, with its form and its factory."""
+
+    name: str
+    title: str
+    description: str
+    fields: Sequence[Field]
+    create: Callable[[Mapping[str, Any], StorageContext], CompletionSink]
+
+
+# --- exporters ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What the person asked of an export."""
+
+    only_labeled: bool = True
+    completions: Literal["all", "newest"] = "all"
+    include_cancelled: bool = True
+    download_resources: bool = False
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """What an exporter gets besides the tasks."""
+
+    label_config: LabelConfig
+    options: ExportOptions
+    project_title: str
+    open_resource: Callable[[str], Awaitable[bytes | None]]
+
+
+TaskBatches = AsyncIterator[Sequence[Mapping[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """A named export format.
+
+    ``export(batches, ctx)`` gets the tasks in id order, in batches, each a dict shaped as
+    in the tasks API, and yields the bytes of the file (or of the zip) as it goes.
+    """
+
+    name: str
+    title: str
+    description: str
+    extension: str
+    media_type: str
+    fits: Callable[[LabelConfig], bool]
+    export: Callable[[TaskBatches, ExportContext], AsyncIterator[bytes]]
+
+    def as_json(self) -> dict[str, str]:
+        """The format as `/api/project/export/formats` shows it."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "extension": self.extension,
+        }
+
+
+# --- machine learning backends -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A model's answer for one task."""
+
+    result: Sequence[Mapping[str, Any]]
+    score: float | None = None
+    model_version: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelHealth:
+    """Whether a model server answers, and what it says of itself."""
+
+    connected: bool
+    model_version: str | None = None
+    is_training: bool = False
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class MLContext:
+    """What a model connection may use: the project it serves and an HTTP timeout."""
+
+    project_id: str
+    label_config: Callable[[], str]
+    timeout: float
+    plugin_settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class MLBackend(Protocol):
+    """A connection to one model server."""
+
+    name: str
+    url: str
+
+    async def setup(self) -> ModelHealth:
+        """Introduce the project to the model server; its answer gives the model version."""
+
+    async def health(self) -> ModelHealth:
+        """Ask whether the model server answers."""
+
+    async def predict(self, tasks: Sequence[Mapping[str, Any]]) -> list[Prediction | None]:
+        """Predict a batch of tasks (dicts with ``id`` and ``data``); None where it had none."""
+
+    async def train(self, completions: AsyncIterator[Mapping[str, Any]]) -> Mapping[str, Any]:
+        """Send the training signal with every completed task; return the server's job info."""
+
+    async def close(self) -> None:
+        """Release HTTP sessions."""
+
+
+@dataclass(frozen=True)
+class MLBackendKind:
+    """A kind of model connection (``http`` is the bundled one)."""
+
+    name: str
+    title: str
+    description: str
+    fields: Sequence[Field]
+    create: Callable[[str, str, Mapping[str, Any], MLContext], MLBackend]
+
+
+Named = SourceType | SinkType | Exporter | MLBackendKind

@@ -1,0 +1,1 @@
+"""Turn uploaded or local files into tasks: file formats, then checks and wrapping."""

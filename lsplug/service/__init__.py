@@ -1,0 +1,1 @@
+"""The project service: the rules between the views and the store."""

@@ -1,0 +1,402 @@
+"""The project service: the rules of importing, labeling, completions and export.
+
+It knows nothing of HTTP: the views parse requests and call it, and it raises
+:mod:`lsplug.errors` for anything a client did wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+import uuid as uuidlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from lsplug import labelconfig
+from lsplug.config import SAMPLINGS, Config
+from lsplug.errors import BadInput, NotFound
+from lsplug.hooks.types import CompletionSink, Exporter, ExportOptions, TaskSource
+from lsplug.labelconfig import LabelConfig, LabelConfigError
+from lsplug.plugins import Plugins
+from lsplug.records import TaskRecord
+from lsplug.service.items import ImportSummary, completion_body, prediction_body, to_new_tasks
+from lsplug.store.base import NewTask, ProjectRow, Store, Strategy, TaskOrder
+
+DEFAULT_LABEL_CONFIG = """<View>
+  <Labels name="label" toName="text">
+    <Label value="PER"/><Label value="ORG"/><Label value="LOC"/><Label value="MISC"/>
+  </Labels>
+  <Text name="text" value="$text"/>
+</View>"""
+RUNTIME_SETTINGS = ("title", "instruction", "sampling", "lease_seconds")
+
+
+def project_uuid(name: str) -> str:
+    """The stable uuid of a single-session project called ``name``."""
+    return str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"lsplug:project:{name}"))
+
+
+@dataclass
+class Storages:
+    """The source and sink a project uses now, with the settings they were made from."""
+
+    source: TaskSource | None = None
+    source_settings: dict[str, Any] | None = None
+    sink: CompletionSink | None = None
+    sink_settings: dict[str, Any] | None = None
+
+
+class Project:
+    """One project: its settings, label config, storages and the store holding its state."""
+
+    def __init__(self, config: Config, store: Store, plugins: Plugins, row: ProjectRow) -> None:
+        self.config = config
+        self.store = store
+        self.plugins = plugins
+        self.row = row
+        self.label_config: LabelConfig = labelconfig.parse(row.label_config or DEFAULT_LABEL_CONFIG)
+        self.storages = Storages()
+        self.sink_wakeup = asyncio.Event()
+
+    @property
+    def id(self) -> int:
+        """The store's id of the project."""
+        return self.row.id
+
+    # --- settings --------------------------------------------------------------------------
+
+    def setting(self, name: str) -> Any:
+        """A runtime setting: changed through the API, else from the config file."""
+        return self.row.settings.get(name, getattr(self.config, name))
+
+    async def info(self) -> dict[str, Any]:
+        """Settings and state, as `GET /api/project` shows them."""
+        from lsplug.config import redacted
+
+        row = self.row = await self.store.get_project(self.id)
+        return {
+            "project_name": self.config.project_name,
+            "uuid": row.uuid,
+            "title": self.setting("title"),
+            "task_count": row.task_count,
+            "completion_count": row.completion_count,
+            "prediction_count": row.prediction_count,
+            "labeled_count": row.labeled_count,
+            "config": redacted(self.config),
+            "instruction": self.setting("instruction"),
+            "label_config": self.label_config.xml,
+            "label_config_line": self.label_config.one_line,
+            "data_types": self.label_config.data_types,
+            "source_storage": _public(self.storages.source_settings),
+            "target_storage": _public(self.storages.sink_settings),
+            "available_storages": {
+                "source": self.plugins.sources.names(),
+                "target": self.plugins.sinks.names(),
+            },
+            "ml_backends": self.setting_list("ml_backends"),
+            "sampling": self.setting("sampling"),
+            "lease_seconds": self.setting("lease_seconds"),
+            "multi_session_mode": self.config.multi_session,
+        }
+
+    def setting_list(self, name: str) -> list[Any]:
+        """A list setting from the store (API changes) or the config file."""
+        value = self.row.settings.get(name)
+        if value is None:
+            value = [vars(v) if hasattr(v, "__dict__") else v for v in getattr(self.config, name)]
+        return list(value)
+
+    async def patch(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change runtime settings; unknown keys and bad values are a 400, nothing changed."""
+        settings = dict(self.row.settings)
+        for key, value in changes.items():
+            settings[key] = _checked_setting(key, value)
+        title = settings.get("title") if "title" in changes else None
+        self.row = await self.store.update_project(self.id, settings=settings, title=title)
+        return await self.info()
+
+    # --- label config ----------------------------------------------------------------------
+
+    @staticmethod
+    def check_label_config(xml: str) -> LabelConfig:
+        """Parse a config; errors in the documented shape ``{"label_config": [...]}``."""
+        try:
+            return labelconfig.parse(xml)
+        except LabelConfigError as exc:
+            raise BadInput("the label config is invalid", label_config=exc.errors) from None
+
+    async def save_label_config(self, xml: str) -> LabelConfig:
+        """Check and save a new label config; one that orphans task data is refused."""
+        parsed = self.check_label_config(xml)
+        if self.row.task_count:
+            await self._check_keys_kept(parsed)
+        self.row = await self.store.update_project(self.id, label_config=parsed.xml)
+        self.label_config = parsed
+        return parsed
+
+    async def _check_keys_kept(self, new: LabelConfig) -> None:
+        """Refuse a config reading a ``$key`` that the project's tasks lack (first task)."""
+        ids = await self.store.page_task_ids(self.id, "id", 0, 1)
+        (first,) = await self.store.get_tasks(self.id, ids)
+        problem = labelconfig.check_task_data(orjson.loads(first.data), new.data_types)
+        if problem:
+            raise BadInput(
+                "the label config does not fit the imported tasks",
+                label_config=[f"task {first.id}: {problem}; import matching tasks or "
+                              "delete the tasks first"],
+            )  # fmt: skip
+
+    # --- import ----------------------------------------------------------------------------
+
+    async def import_items(
+        self, items: Sequence[Any], source: str | None = None,
+        keys: Sequence[str | None] | None = None,
+    ) -> ImportSummary:  # fmt: skip
+        """Check every item, then add them all in one transaction (or none)."""
+        started = time.perf_counter()
+        if not items:
+            raise BadInput("no tasks to import: the input holds no items")
+        tasks: list[NewTask] = await asyncio.to_thread(
+            to_new_tasks, items, self.label_config.data_types, keys
+        )
+        result = await self.store.import_tasks(self.id, tasks, source, self._enqueue)
+        if result.completion_count and self._enqueue:
+            self.sink_wakeup.set()
+        return ImportSummary(
+            task_count=len(result.task_ids),
+            completion_count=result.completion_count,
+            prediction_count=result.prediction_count,
+            duration=time.perf_counter() - started,
+            new_task_ids=result.task_ids,
+        )
+
+    # --- tasks -----------------------------------------------------------------------------
+
+    async def task_page(self, page: int, page_size: int, order: TaskOrder) -> AsyncIterator[bytes]:
+        """The JSON list of one page of tasks, in chunks of at most 500 tasks."""
+        ids = await self.store.page_task_ids(self.id, order, (page - 1) * page_size, page_size)
+        yield b"["
+        for start in range(0, len(ids), 500):
+            records = await self.store.get_tasks(self.id, ids[start : start + 500])
+            yield (b"," if start else b"") + b",".join(await self.served(records))
+        yield b"]"
+
+    async def served(self, records: Sequence[TaskRecord]) -> list[bytes]:
+        """Tasks as clients get them (media URLs of the storages signed where needed)."""
+        return [r.json_bytes() for r in records]
+
+    async def task(self, task_id: int) -> TaskRecord:
+        """One task, or 404."""
+        found = await self.store.get_tasks(self.id, [task_id])
+        if not found:
+            raise NotFound(f"task {task_id} not found")
+        return found[0]
+
+    async def task_json(self, task_id: int) -> bytes:
+        """One task as served."""
+        return (await self.served([await self.task(task_id)]))[0]
+
+    async def delete_task(self, task_id: int) -> None:
+        """Delete a task, or 404."""
+        if not await self.store.delete_task(self.id, task_id, self._enqueue):
+            raise NotFound(f"task {task_id} not found")
+        self.sink_wakeup.set()
+
+    async def delete_all_tasks(self) -> None:
+        """Delete every task; the sink's documents go too."""
+        await self._queue_labeled_for_sink()
+        await self.store.delete_all_tasks(self.id)
+
+    async def rewrite_task(self, task_id: int, body: Any) -> bytes:
+        """Replace the given parts of a task: data, completions, predictions, meta."""
+        if not isinstance(body, dict) or not body:
+            raise BadInput("the body must be an object with data, completions, predictions or meta")
+        unknown = set(body) - {"data", "completions", "annotations", "predictions", "meta", "id"}
+        if unknown:
+            raise BadInput(f"unknown task fields: {', '.join(sorted(unknown))}")
+        current = await self.task(task_id)
+        merged = {**body, "data": body.get("data", orjson.loads(current.data))}
+        try:
+            (new,) = to_new_tasks([merged], self.label_config.data_types)
+        except BadInput as exc:
+            raise BadInput(
+                exc.detail.replace("item 0: ", f"task {task_id}: "), **exc.extra
+            ) from None
+        parts: dict[str, Any] = {"data": new.data} if "data" in body else {}
+        if "meta" in body:
+            parts["meta"] = new.meta or b"{}"
+        if "completions" in body or "annotations" in body:
+            parts["completions"] = new.completions
+        if "predictions" in body:
+            parts["predictions"] = new.predictions
+        await self.store.replace_task(self.id, task_id, enqueue=self._enqueue, **parts)
+        self.sink_wakeup.set()
+        return await self.task_json(task_id)
+
+    # --- completions -----------------------------------------------------------------------
+
+    @property
+    def _enqueue(self) -> bool:
+        return self.storages.sink is not None
+
+    async def add_completion(self, task_id: int, body: Any, cancelled: bool) -> dict[str, Any]:
+        """Save a completion (durable once this returns) and queue it for the sink."""
+        try:
+            stored = completion_body(body, int(time.time()))
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+        if cancelled:
+            stored["was_cancelled"] = True
+        saved = await self.store.add_completion(self.id, task_id, stored, self._enqueue)
+        if saved is None:
+            raise NotFound(f"task {task_id} not found")
+        self.sink_wakeup.set()
+        return saved
+
+    async def completions(self, task_id: int) -> list[Any]:
+        """A task's completions."""
+        return list((await self.task(task_id))["completions"])
+
+    async def update_completion(
+        self, task_id: int, completion_id: int, patch: Any
+    ) -> dict[str, Any]:
+        """Merge ``patch`` into a completion."""
+        if not isinstance(patch, dict):
+            raise BadInput("the body must be a JSON object of completion fields")
+        if "result" in patch:
+            try:
+                completion_body({"result": patch["result"]}, 0)
+            except ValueError as exc:
+                raise BadInput(str(exc)) from None
+        if "created_at" in patch and not isinstance(patch["created_at"], int):
+            raise BadInput('"created_at" must be epoch seconds')
+        saved = await self.store.update_completion(
+            self.id, task_id, completion_id, patch, self._enqueue
+        )
+        if saved is None:
+            raise NotFound(f"completion {completion_id} of task {task_id} not found")
+        self.sink_wakeup.set()
+        return saved
+
+    async def delete_completion(self, task_id: int, completion_id: int) -> None:
+        """Delete one completion, or 404."""
+        if not await self.store.delete_completion(self.id, task_id, completion_id, self._enqueue):
+            raise NotFound(f"completion {completion_id} of task {task_id} not found")
+        self.sink_wakeup.set()
+
+    async def delete_task_completions(self, task_id: int) -> None:
+        """Delete a task's completions, or 404 for an unknown task."""
+        if not await self.store.delete_task_completions(self.id, task_id, self._enqueue):
+            raise NotFound(f"task {task_id} not found")
+        self.sink_wakeup.set()
+
+    async def delete_all_completions(self) -> None:
+        """Delete every completion of the project."""
+        await self.store.delete_all_completions(self.id, self._enqueue)
+        self.sink_wakeup.set()
+
+    async def labeled_ids(self) -> AsyncIterator[bytes]:
+        """``{"ids": [...]}`` of labeled tasks, streamed."""
+        yield b'{"ids":['
+        first = True
+        async for ids in self.store.labeled_task_ids(self.id):
+            yield (b"" if first else b",") + b",".join(b"%d" % i for i in ids)
+            first = False
+        yield b"]}"
+
+    async def _queue_labeled_for_sink(self) -> None:
+        if self._enqueue:
+            await self.store.enqueue_all(self.id)
+            self.sink_wakeup.set()
+
+    # --- labeling stream -------------------------------------------------------------------
+
+    async def next_task(self, owner: str) -> bytes:
+        """Lease the next task to ``owner`` by the project's sampling; 404 when none is left."""
+        strategy: Strategy = self.setting("sampling")
+        lease = float(self.setting("lease_seconds"))
+        task_id = await self.store.next_task(self.id, owner, strategy, lease)
+        if task_id is None:
+            raise NotFound("no more tasks")
+        return await self.task_json(task_id)
+
+    async def release(self, task_id: int, owner: str) -> None:
+        """End ``owner``'s lease on a task early."""
+        await self.task(task_id)
+        await self.store.release_lease(self.id, task_id, owner)
+
+    # --- export ----------------------------------------------------------------------------
+
+    def formats(self) -> list[Exporter]:
+        """The exporters that fit the current label config."""
+        return [e for e in self.plugins.exporters.items.values() if _fits(e, self.label_config)]
+
+    def exporter(self, name: str) -> Exporter:
+        """The exporter called ``name`` if it fits the config; else 400 listing those that do."""
+        fitting = self.formats()
+        for exporter in fitting:
+            if exporter.name.upper() == name.upper():
+                return exporter
+        names = ", ".join(e.name for e in fitting)
+        known = self.plugins.exporters.get(name)
+        why = "does not fit this label config" if known else "is not a known format"
+        raise BadInput(
+            f"format {name!r} {why}; formats for this project: {names}",
+            formats=[e.name for e in fitting],
+        )
+
+    def export_tasks(self, options: ExportOptions) -> AsyncIterator[list[TaskRecord]]:
+        """The tasks an export reads, batch by batch."""
+        return self.store.iter_tasks(self.id, options.only_labeled)
+
+
+def _fits(exporter: Exporter, config: LabelConfig) -> bool:
+    try:
+        return bool(exporter.fits(config))
+    except Exception:  # a broken plugin must not break the format list
+        return False
+
+
+def _public(settings: dict[str, Any] | None) -> dict[str, Any] | None:
+    if settings is None:
+        return None
+    from lsplug.config import _redact
+
+    return dict(_redact(settings))
+
+
+def _checked_setting(key: str, value: Any) -> Any:
+    """A runtime setting checked for its type; 400 naming the key otherwise."""
+    if key in ("title", "instruction"):
+        if not isinstance(value, str):
+            raise BadInput(f"{key}: expected a string")
+        return value
+    if key == "sampling":
+        if value not in SAMPLINGS:
+            raise BadInput(f"sampling: {value!r} is not one of {', '.join(SAMPLINGS)}")
+        return value
+    if key == "lease_seconds":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise BadInput("lease_seconds: expected a whole number of seconds, at least 1")
+        return value
+    names = ", ".join(RUNTIME_SETTINGS)
+    raise BadInput(f"{key}: not a setting that can change while running; settings: {names}")
+
+
+def config_digest(xml: str) -> str:
+    """A short digest of a label config, to notice that the config file changed it."""
+    return hashlib.sha1(xml.encode()).hexdigest()[:16]
+
+
+__all__ = [
+    "DEFAULT_LABEL_CONFIG",
+    "Project",
+    "Storages",
+    "config_digest",
+    "prediction_body",
+    "project_uuid",
+]

@@ -1,0 +1,193 @@
+"""The store interface: everything the core asks of its database, and the rows it returns.
+
+The service uses only this interface, so another database (PostgreSQL) can take the place
+of SQLite without touching the views or the service. Every method is async: the SQLite
+store runs its queries in threads, never on the event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from lsplug.records import TaskRecord
+
+TaskOrder = Literal["id", "-id", "completed_at", "-completed_at"]
+TASK_ORDERS: tuple[str, ...] = ("id", "-id", "completed_at", "-completed_at")
+Strategy = Literal["sequential", "uniform", "prediction-score-min", "prediction-score-max"]
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    """A project as stored."""
+
+    id: int
+    uuid: str
+    title: str
+    label_config: str | None
+    settings: dict[str, Any]
+    task_count: int
+    completion_count: int
+    prediction_count: int
+    labeled_count: int
+    created_at: int
+
+
+@dataclass
+class NewTask:
+    """A task to import: its data as JSON bytes, and completions and predictions as dicts.
+
+    The store gives the task, its completions and its predictions their ids.
+    """
+
+    data: bytes
+    meta: bytes | None = None
+    completions: list[dict[str, Any]] = field(default_factory=list)
+    predictions: list[dict[str, Any]] = field(default_factory=list)
+    source_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import added."""
+
+    task_ids: list[int]
+    completion_count: int
+    prediction_count: int
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A task whose document a sink still has to receive."""
+
+    task_id: int
+    attempts: int
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    """How far behind the sink is."""
+
+    backlog: int
+    failing: int
+    last_error: str | None
+
+
+class Store(Protocol):
+    """The project's state: tasks, completions, predictions, leases, sources, outbox."""
+
+    async def open(self) -> None:
+        """Create or migrate the schema and start the store's threads."""
+
+    async def close(self) -> None:
+        """Finish pending writes and close every connection."""
+
+    # projects
+    async def ensure_project(self, uuid: str, title: str, label_config: str | None) -> ProjectRow:
+        """The project with ``uuid``, created with ``title`` and ``label_config`` if new."""
+
+    async def get_project(self, project_id: int) -> ProjectRow:
+        """The project's row, with its counters."""
+
+    async def update_project(
+        self, project_id: int, *, label_config: str | None = None,
+        settings: dict[str, Any] | None = None, title: str | None = None,
+    ) -> ProjectRow:  # fmt: skip
+        """Change the label config, settings or title; returns the new row."""
+
+    # tasks
+    async def import_tasks(
+        self, project_id: int, tasks: Sequence[NewTask], source: str | None = None,
+        enqueue: bool = False,
+    ) -> ImportResult:  # fmt: skip
+        """Add every task in one transaction (all or nothing); ``source`` records keys."""
+
+    async def page_task_ids(
+        self, project_id: int, order: TaskOrder, offset: int, limit: int
+    ) -> list[int]:
+        """Task ids of one page, by ``order``."""
+
+    async def get_tasks(self, project_id: int, ids: Sequence[int]) -> list[TaskRecord]:
+        """Those tasks with their completions and predictions, in the order of ``ids``."""
+
+    async def replace_task(
+        self, project_id: int, task_id: int, *, data: bytes | None = None,
+        meta: bytes | None = None, completions: list[dict[str, Any]] | None = None,
+        predictions: list[dict[str, Any]] | None = None, enqueue: bool = False,
+    ) -> bool:  # fmt: skip
+        """Rewrite the given parts of a task; False if it does not exist."""
+
+    async def delete_task(self, project_id: int, task_id: int, enqueue: bool = False) -> bool:
+        """Delete a task with its completions and predictions; False if unknown."""
+
+    async def delete_all_tasks(self, project_id: int) -> int:
+        """Delete every task of the project; the number deleted. Ids are not reused."""
+
+    def iter_tasks(
+        self, project_id: int, only_labeled: bool, batch_size: int = 1000
+    ) -> AsyncIterator[list[TaskRecord]]:
+        """Every task in id order, batch by batch (a stream, never the whole table)."""
+
+    # completions
+    async def add_completion(
+        self, project_id: int, task_id: int, body: dict[str, Any], enqueue: bool
+    ) -> dict[str, Any] | None:
+        """Store a completion (the store gives it its id); None if the task is unknown."""
+
+    async def update_completion(
+        self, project_id: int, task_id: int, completion_id: int, patch: dict[str, Any],
+        enqueue: bool,
+    ) -> dict[str, Any] | None:  # fmt: skip
+        """Merge ``patch`` into a completion; None if task or completion is unknown."""
+
+    async def delete_completion(
+        self, project_id: int, task_id: int, completion_id: int, enqueue: bool
+    ) -> bool:
+        """Delete one completion; False if unknown."""
+
+    async def delete_task_completions(self, project_id: int, task_id: int, enqueue: bool) -> bool:
+        """Delete every completion of a task; False if the task is unknown."""
+
+    async def delete_all_completions(self, project_id: int, enqueue: bool) -> int:
+        """Delete every completion of the project; the number deleted."""
+
+    def labeled_task_ids(self, project_id: int) -> AsyncIterator[list[int]]:
+        """Ids of the tasks that have completions, in id order, batch by batch."""
+
+    # labeling stream
+    async def next_task(
+        self, project_id: int, owner: str, strategy: Strategy, lease_seconds: float
+    ) -> int | None:
+        """Lease the next unlabeled task to ``owner``; the same one while its lease runs."""
+
+    async def release_lease(self, project_id: int, task_id: int, owner: str | None) -> bool:
+        """End a lease early (``owner`` None: whoever holds it)."""
+
+    # sources
+    async def known_objects(self, project_id: int, source: str) -> dict[str, str]:
+        """``{object key: version}`` of the objects already synced from ``source``."""
+
+    async def mark_object(self, project_id: int, source: str, key: str, version: str) -> None:
+        """Record that an object was synced at ``version``."""
+
+    async def known_items(self, project_id: int, source: str, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` were imported from ``source`` already."""
+
+    # sink outbox
+    async def enqueue_all(self, project_id: int) -> int:
+        """Queue every labeled task for the sink (after a sink switch); the count."""
+
+    async def outbox_due(self, project_id: int, limit: int) -> list[OutboxEntry]:
+        """Entries whose next try is due."""
+
+    async def outbox_done(self, project_id: int, task_ids: Sequence[int], since: float) -> None:
+        """Remove entries written, unless they were queued again after ``since``."""
+
+    async def outbox_failed(
+        self, project_id: int, task_ids: Sequence[int], error: str, retry_in: float
+    ) -> None:
+        """Record a failed write and when to try again."""
+
+    async def outbox_stats(self, project_id: int) -> OutboxStats:
+        """The backlog and the last error."""

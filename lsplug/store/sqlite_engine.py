@@ -1,0 +1,175 @@
+"""SQLite off the event loop: one writer thread with group commit, a pool of readers.
+
+Why one writer: SQLite takes one write transaction at a time anyway; a single thread that
+runs every queued write inside one transaction (each in its own savepoint, so one failure
+rolls back only itself) pays one fsync for a whole burst of completions. A write's future
+resolves only after its transaction committed, so an acknowledged write is durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+MAX_BATCH = 512
+
+
+def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit) with WAL on."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("PRAGMA temp_store=MEMORY")
+    conn.execute("PRAGMA cache_size=-16000")
+    if read_only:
+        conn.execute("PRAGMA query_only=1")
+    return conn
+
+
+@dataclass
+class _Op:
+    fn: Callable[[sqlite3.Connection], Any]
+    durable: bool
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+class Writer(threading.Thread):
+    """The one thread that writes; see the module docstring."""
+
+    def __init__(self, path: Path, synchronous: str) -> None:
+        super().__init__(name="lsplug-sqlite-writer", daemon=True)
+        self._path = path
+        self._durable_mode = synchronous.upper()
+        self._queue: queue.SimpleQueue[_Op | None] = queue.SimpleQueue()
+        self._mode = ""
+
+    async def submit(self, fn: Callable[[sqlite3.Connection], T], durable: bool = True) -> T:
+        """Run ``fn(conn)`` in the next write transaction; returns once it committed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Op(fn, durable, loop, future))
+        return await future
+
+    def stop(self) -> None:
+        """Finish the queued writes, then end the thread."""
+        self._queue.put(None)
+        self.join()
+
+    def run(self) -> None:
+        conn = connect(self._path)
+        try:
+            while (batch := self._next_batch()) is not None:
+                self._run_batch(conn, batch)
+        finally:
+            conn.close()
+
+    def _next_batch(self) -> list[_Op] | None:
+        first = self._queue.get()
+        if first is None:
+            return None
+        batch = [first]
+        while len(batch) < MAX_BATCH:
+            try:
+                op = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if op is None:
+                self._queue.put(None)  # stop after this batch
+                break
+            batch.append(op)
+        return batch
+
+    def _set_mode(self, conn: sqlite3.Connection, durable: bool) -> None:
+        """FULL sync for batches holding a durable write; leases and such need none."""
+        mode = self._durable_mode if durable else "NORMAL"
+        if mode != self._mode:
+            conn.execute(f"PRAGMA synchronous={mode}")
+            self._mode = mode
+
+    def _run_batch(self, conn: sqlite3.Connection, batch: list[_Op]) -> None:
+        self._set_mode(conn, any(op.durable for op in batch))
+        outcomes: list[tuple[_Op, Any, BaseException | None]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for op in batch:
+                outcomes.append((op, *_in_savepoint(conn, op.fn)))
+            conn.execute("COMMIT")
+        except BaseException as exc:  # the commit itself failed: nothing was written
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            outcomes = [(op, None, exc) for op in batch]
+        for op, result, error in outcomes:
+            op.loop.call_soon_threadsafe(_settle, op.future, result, error)
+
+
+def _in_savepoint(
+    conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], Any]
+) -> tuple[Any, BaseException | None]:
+    conn.execute("SAVEPOINT op")
+    try:
+        result = fn(conn)
+    except Exception as exc:
+        conn.execute("ROLLBACK TO op")
+        conn.execute("RELEASE op")
+        return None, exc
+    conn.execute("RELEASE op")
+    return result, None
+
+
+class Readers:
+    """A small pool of threads, each with its own read-only connection."""
+
+    def __init__(self, path: Path, size: int = 4) -> None:
+        self._path = path
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="lsplug-sqlite-read")
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self._path, read_only=True)
+            self._local.conn = conn
+            with self._lock:
+                self._conns.append(conn)
+        return conn
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(conn)`` on a reader thread, in one read transaction."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self._read, fn)
+
+    def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            return fn(conn)
+        finally:
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Stop the threads and close their connections."""
+        self._pool.shutdown(wait=True)
+        with self._lock:
+            for conn in self._conns:
+                conn.close()
+            self._conns.clear()

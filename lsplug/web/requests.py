@@ -1,0 +1,68 @@
+"""Reading request input: JSON bodies, query numbers and flags, the client's identity."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from aiohttp import web
+
+from lsplug.errors import BadInput
+from lsplug.importer.formats import FormatError, read_json_body
+
+CLIENT_HEADER = "X-Lsplug-Client"
+CLIENT_COOKIE = "lsplug_client"
+
+
+async def json_body(request: web.Request, default: Any = None) -> Any:
+    """The request's JSON body (``default`` when empty); 400 naming line and column."""
+    raw = await request.read()
+    if not raw.strip():
+        if default is not None:
+            return default
+        raise BadInput("the request body is empty; send JSON")
+    try:
+        return read_json_body(raw)
+    except FormatError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def int_param(request: web.Request, name: str, default: int, minimum: int = 1) -> int:
+    """A whole-number query parameter, at least ``minimum``; 400 otherwise."""
+    value = request.query.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise BadInput(f"{name}: {value!r} is not a whole number") from None
+    if number < minimum:
+        raise BadInput(f"{name}: must be at least {minimum}, got {number}")
+    return number
+
+
+def flag(request: web.Request, name: str, default: bool) -> bool:
+    """A yes/no query parameter (``1``/``0``, ``true``/``false``, ``yes``/``no``)."""
+    value = request.query.get(name)
+    if value is None or value == "":
+        return default
+    lowered = value.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise BadInput(f"{name}: {value!r} is not a yes/no value (use 1 or 0)")
+
+
+def client_id(request: web.Request) -> str:
+    """Who is asking, for task leases: a header, a cookie, or the address and user agent."""
+    explicit = request.headers.get(CLIENT_HEADER) or request.cookies.get(CLIENT_COOKIE)
+    if explicit:
+        return explicit[:200]
+    seed = f"{request.remote}|{request.headers.get('User-Agent', '')}"
+    return "anon-" + hashlib.sha1(seed.encode()).hexdigest()[:16]
+
+
+def json_bytes_response(body: bytes, status: int = 200) -> web.Response:
+    """A response from JSON that is already encoded."""
+    return web.Response(body=body, status=status, content_type="application/json")

@@ -1,0 +1,140 @@
+"""Routes of `/api/tasks`, their completions, and `/api/completions`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import cast
+
+import orjson
+from aiohttp import web
+
+from lsplug.errors import BadInput
+from lsplug.store.base import TASK_ORDERS, TaskOrder
+from lsplug.web.keys import PROJECT
+from lsplug.web.requests import client_id, flag, int_param, json_body, json_bytes_response
+
+routes = web.RouteTableDef()
+STREAM_ABOVE = 1000  # page sizes above this are streamed rather than built in memory
+
+
+def _task_id(request: web.Request, name: str = "task_id") -> int:
+    value = request.match_info[name]
+    try:
+        return int(value)
+    except ValueError:
+        raise BadInput(f"{name}: {value!r} is not an integer id") from None
+
+
+async def _stream(request: web.Request, chunks: AsyncIterator[bytes]) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "application/json"})
+    await response.prepare(request)
+    async for chunk in chunks:
+        await response.write(chunk)
+    await response.write_eof()
+    return response
+
+
+@routes.get("/api/tasks")
+async def list_tasks(request: web.Request) -> web.StreamResponse:
+    """One page of tasks with completions and predictions."""
+    page = int_param(request, "page", 1)
+    page_size = int_param(request, "page_size", 10)
+    order = request.query.get("order", "id")
+    if order not in TASK_ORDERS:
+        raise BadInput(f"order: {order!r} is not one of {', '.join(TASK_ORDERS)}")
+    chunks = request.app[PROJECT].task_page(page, page_size, cast(TaskOrder, order))
+    if page_size > STREAM_ABOVE:
+        return await _stream(request, chunks)
+    return json_bytes_response(b"".join([c async for c in chunks]))
+
+
+@routes.delete("/api/tasks")
+async def delete_all_tasks(request: web.Request) -> web.Response:
+    """Delete every task with its completions and predictions."""
+    await request.app[PROJECT].delete_all_tasks()
+    return web.Response(status=204)
+
+
+@routes.get("/api/tasks/{task_id}")
+async def get_task(request: web.Request) -> web.Response:
+    """One task."""
+    return json_bytes_response(await request.app[PROJECT].task_json(_task_id(request)))
+
+
+@routes.delete("/api/tasks/{task_id}")
+async def delete_task(request: web.Request) -> web.Response:
+    """Delete one task."""
+    await request.app[PROJECT].delete_task(_task_id(request))
+    return web.Response(status=204)
+
+
+@routes.patch("/api/tasks/{task_id}")
+@routes.post("/api/tasks/{task_id}")
+async def rewrite_task(request: web.Request) -> web.Response:
+    """Rewrite a task's data, completions, predictions or meta."""
+    task_id = _task_id(request)
+    body = await json_body(request)
+    return json_bytes_response(await request.app[PROJECT].rewrite_task(task_id, body))
+
+
+@routes.post("/api/tasks/{task_id}/release")
+async def release_task(request: web.Request) -> web.Response:
+    """Give back a task handed out by `/api/project/next` before its lease runs out."""
+    await request.app[PROJECT].release(_task_id(request), client_id(request))
+    return web.Response(status=204)
+
+
+@routes.post("/api/tasks/{task_id}/completions")
+async def add_completion(request: web.Request) -> web.Response:
+    """Save a completion; ``?was_cancelled=1`` records a skip. Durable once answered."""
+    task_id = _task_id(request)
+    body = await json_body(request, default={})
+    cancelled = flag(request, "was_cancelled", False)
+    if isinstance(body, dict) and body.get("was_cancelled") is True:
+        cancelled = True
+    saved = await request.app[PROJECT].add_completion(task_id, body, cancelled)
+    return web.json_response({"id": saved["id"]}, status=201)
+
+
+@routes.get("/api/tasks/{task_id}/completions")
+async def list_completions(request: web.Request) -> web.Response:
+    """A task's completions."""
+    found = await request.app[PROJECT].completions(_task_id(request))
+    return json_bytes_response(orjson.dumps(found))
+
+
+@routes.delete("/api/tasks/{task_id}/completions")
+async def delete_task_completions(request: web.Request) -> web.Response:
+    """Delete a task's completions."""
+    await request.app[PROJECT].delete_task_completions(_task_id(request))
+    return web.Response(status=204)
+
+
+@routes.patch("/api/tasks/{task_id}/completions/{completion_id}")
+async def update_completion(request: web.Request) -> web.Response:
+    """Merge fields into a completion."""
+    task_id, completion_id = _task_id(request), _task_id(request, "completion_id")
+    patch = await json_body(request)
+    saved = await request.app[PROJECT].update_completion(task_id, completion_id, patch)
+    return json_bytes_response(orjson.dumps(saved))
+
+
+@routes.delete("/api/tasks/{task_id}/completions/{completion_id}")
+async def delete_completion(request: web.Request) -> web.Response:
+    """Delete one completion."""
+    task_id, completion_id = _task_id(request), _task_id(request, "completion_id")
+    await request.app[PROJECT].delete_completion(task_id, completion_id)
+    return web.Response(status=204)
+
+
+@routes.get("/api/completions")
+async def labeled_ids(request: web.Request) -> web.StreamResponse:
+    """``{"ids": [...]}``: the tasks that have completions."""
+    return await _stream(request, request.app[PROJECT].labeled_ids())
+
+
+@routes.delete("/api/completions")
+async def delete_all_completions(request: web.Request) -> web.Response:
+    """Delete every completion of the project."""
+    await request.app[PROJECT].delete_all_completions()
+    return web.Response(status=204)
