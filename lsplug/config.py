@@ -188,7 +188,7 @@ def _legacy_storage(value: dict[str, Any]) -> dict[str, Any]:
 
 def _build(cls: type[Any], raw: Any, where: str) -> Any:
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where or 'config'}: expected a mapping, got {_kind(raw)}")
+        raise ConfigError(f"{where.rstrip('.') or 'config'}: expected a mapping, got {_kind(raw)}")
     fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
     hints = typing.get_type_hints(cls)
     for key in raw:

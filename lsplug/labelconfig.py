@@ -219,15 +219,24 @@ def check_task_data(data: Any, data_types: dict[str, str]) -> str | None:
 
 
 URL_TAGS = frozenset({"Image", "Audio", "AudioPlus", "Video"})
+TEXT_TAGS = frozenset({"Text", "HyperText", "Header"})
+
+
+def allowed_types(tag: str) -> type | tuple[type, ...]:
+    """The Python types of a task value that ``tag`` can show (``object``: anything)."""
+    if tag in URL_TAGS:
+        return str
+    if tag in TEXT_TAGS:
+        return (str, int, float)
+    return object
 
 
 def _type_problem(value: Any, tag: str) -> str | None:
     """What is wrong with ``value`` for ``tag``, in first-level terms."""
-    if tag in URL_TAGS and not isinstance(value, str):
-        return f"must be a URL string for <{tag}>, not {type(value).__name__}"
-    if tag in ("Text", "HyperText", "Header") and not isinstance(value, str | int | float):
-        return f"must be a string or a number for <{tag}>, not {type(value).__name__}"
-    return None
+    if isinstance(value, allowed_types(tag)):
+        return None
+    want = "a URL string" if tag in URL_TAGS else "a string or a number"
+    return f"must be {want} for <{tag}>, not {type(value).__name__}"
 
 
 def example_data(config: LabelConfig) -> dict[str, Any]:

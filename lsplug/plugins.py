@@ -125,7 +125,7 @@ def load_plugins(
 def _collect(pm: pluggy.PluginManager, family: str, hook: str, kind: type[T]) -> Registry[T]:
     """Call each implementation of ``hook`` on its own, so clashes can name both plugins."""
     registry: Registry[T] = Registry(family)
-    for impl in reversed(getattr(pm.hook, hook).get_hookimpls()):  # registration order
+    for impl in getattr(pm.hook, hook).get_hookimpls():  # pluggy lists them in registration order
         function: Callable[[], Sequence[T] | None] = impl.function
         for item in function() or ():
             if not isinstance(item, kind):

@@ -118,4 +118,5 @@ def lsplug_cleanup(app: web.Application) -> Awaitable[None] | None:
     Called once per app, when it shuts down, before the store is closed.
 
     :param app: the aiohttp application.
+    :returns: an awaitable for async clean-up (the core awaits it), or None.
     """

@@ -23,8 +23,15 @@ from lsplug.hooks.types import CompletionSink, Exporter, ExportOptions, TaskSour
 from lsplug.labelconfig import LabelConfig, LabelConfigError
 from lsplug.plugins import Plugins
 from lsplug.records import TaskRecord
-from lsplug.service.items import ImportSummary, completion_body, prediction_body, to_new_tasks
-from lsplug.store.base import NewTask, ProjectRow, Store, Strategy, TaskOrder
+from lsplug.service.bulk import give_back_memory
+from lsplug.service.items import (
+    ImportSummary,
+    all_flat_and_valid,
+    completion_body,
+    prediction_body,
+    to_new_tasks,
+)
+from lsplug.store.base import ProjectRow, Store, Strategy, TaskOrder
 
 DEFAULT_LABEL_CONFIG = """<View>
   <Labels name="label" toName="text">
@@ -32,6 +39,7 @@ DEFAULT_LABEL_CONFIG = """<View>
   </Labels>
   <Text name="text" value="$text"/>
 </View>"""
+BIG_IMPORT = 10_000  # imports this large give their freed memory back to the system
 RUNTIME_SETTINGS = ("title", "instruction", "sampling", "lease_seconds")
 
 
@@ -132,6 +140,7 @@ class Project:
     async def save_label_config(self, xml: str) -> LabelConfig:
         """Check and save a new label config; one that orphans task data is refused."""
         parsed = self.check_label_config(xml)
+        self.row = await self.store.get_project(self.id)  # the counts change with every import
         if self.row.task_count:
             await self._check_keys_kept(parsed)
         self.row = await self.store.update_project(self.id, label_config=parsed.xml)
@@ -152,20 +161,23 @@ class Project:
 
     # --- import ----------------------------------------------------------------------------
 
-    async def import_items(
-        self, items: Sequence[Any], source: str | None = None,
-        keys: Sequence[str | None] | None = None,
-    ) -> ImportSummary:  # fmt: skip
+    async def import_items(self, items: Sequence[Any]) -> ImportSummary:
         """Check every item, then add them all in one transaction (or none)."""
         started = time.perf_counter()
         if not items:
             raise BadInput("no tasks to import: the input holds no items")
-        tasks: list[NewTask] = await asyncio.to_thread(
-            to_new_tasks, items, self.label_config.data_types, keys
-        )
-        result = await self.store.import_tasks(self.id, tasks, source, self._enqueue)
+        data_types = self.label_config.data_types
+        if await asyncio.to_thread(all_flat_and_valid, items, data_types):
+            array = await asyncio.to_thread(orjson.dumps, items)
+            result = await self.store.import_flat(self.id, array, len(items))
+        else:
+            tasks = await asyncio.to_thread(to_new_tasks, items, data_types)
+            result = await self.store.import_tasks(self.id, tasks, None, self._enqueue)
+            del tasks
         if result.completion_count and self._enqueue:
             self.sink_wakeup.set()
+        if len(items) >= BIG_IMPORT:
+            await asyncio.to_thread(give_back_memory)
         return ImportSummary(
             task_count=len(result.task_ids),
             completion_count=result.completion_count,
@@ -208,8 +220,8 @@ class Project:
 
     async def delete_all_tasks(self) -> None:
         """Delete every task; the sink's documents go too."""
-        await self._queue_labeled_for_sink()
-        await self.store.delete_all_tasks(self.id)
+        await self.store.delete_all_tasks(self.id, self._enqueue)
+        self.sink_wakeup.set()
 
     async def rewrite_task(self, task_id: int, body: Any) -> bytes:
         """Replace the given parts of a task: data, completions, predictions, meta."""
@@ -267,12 +279,11 @@ class Project:
         """Merge ``patch`` into a completion."""
         if not isinstance(patch, dict):
             raise BadInput("the body must be a JSON object of completion fields")
-        if "result" in patch:
-            try:
-                completion_body({"result": patch["result"]}, 0)
-            except ValueError as exc:
-                raise BadInput(str(exc)) from None
-        if "created_at" in patch and not isinstance(patch["created_at"], int):
+        try:
+            completion_body({k: patch[k] for k in ("result", "created_at") if k in patch}, 0)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+        if not isinstance(patch.get("created_at", 0), int):
             raise BadInput('"created_at" must be epoch seconds')
         saved = await self.store.update_completion(
             self.id, task_id, completion_id, patch, self._enqueue
@@ -307,11 +318,6 @@ class Project:
             yield (b"" if first else b",") + b",".join(b"%d" % i for i in ids)
             first = False
         yield b"]}"
-
-    async def _queue_labeled_for_sink(self) -> None:
-        if self._enqueue:
-            await self.store.enqueue_all(self.id)
-            self.sink_wakeup.set()
 
     # --- labeling stream -------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ store runs its queries in threads, never on the event loop.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -98,10 +98,16 @@ class Store(Protocol):
 
     # tasks
     async def import_tasks(
-        self, project_id: int, tasks: Sequence[NewTask], source: str | None = None,
+        self, project_id: int, tasks: Iterable[NewTask], source: str | None = None,
         enqueue: bool = False,
     ) -> ImportResult:  # fmt: skip
-        """Add every task in one transaction (all or nothing); ``source`` records keys."""
+        """Add every task in one transaction (all or nothing); ``source`` records keys.
+
+        ``tasks`` may raise while it is iterated (a pipelined import): then nothing is added.
+        """
+
+    async def import_flat(self, project_id: int, array: bytes, count: int) -> ImportResult:
+        """Add ``count`` tasks whose data are the items of the JSON ``array`` (all checked)."""
 
     async def page_task_ids(
         self, project_id: int, order: TaskOrder, offset: int, limit: int
@@ -121,8 +127,11 @@ class Store(Protocol):
     async def delete_task(self, project_id: int, task_id: int, enqueue: bool = False) -> bool:
         """Delete a task with its completions and predictions; False if unknown."""
 
-    async def delete_all_tasks(self, project_id: int) -> int:
-        """Delete every task of the project; the number deleted. Ids are not reused."""
+    async def delete_all_tasks(self, project_id: int, enqueue: bool = False) -> int:
+        """Delete every task; the number deleted. Ids are not reused.
+
+        ``enqueue``: queue the labeled tasks so the sink removes their documents.
+        """
 
     def iter_tasks(
         self, project_id: int, only_labeled: bool, batch_size: int = 1000

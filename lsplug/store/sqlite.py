@@ -7,10 +7,11 @@ transaction as the change, so no request ever counts a table.
 
 from __future__ import annotations
 
+import itertools
 import random
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -31,6 +32,7 @@ from lsplug.store.base import (
 from lsplug.store.sqlite_engine import Readers, Writer, connect
 
 SCHEMA_VERSION = 1
+INSERT_CHUNK = 5000
 ORDER_SQL = {
     "id": "id",
     "-id": "id DESC",
@@ -184,14 +186,35 @@ class SQLiteStore:
     async def import_tasks(
         self,
         project_id: int,
-        tasks: Sequence[NewTask],
+        tasks: Iterable[NewTask],
         source: str | None = None,
         enqueue: bool = False,
     ) -> ImportResult:
-        """Insert every task in one transaction."""
+        """Insert every task in one transaction (``tasks`` may be a feed still converting)."""
 
         def op(conn: sqlite3.Connection) -> ImportResult:
             return _insert_tasks(conn, project_id, tasks, source, enqueue)
+
+        result: ImportResult = await self._write(op)
+        return result
+
+    async def import_flat(self, project_id: int, array: bytes, count: int) -> ImportResult:
+        """Insert ``count`` flat tasks from one JSON array; SQLite splits it (no per-task work)."""
+
+        def op(conn: sqlite3.Connection) -> ImportResult:
+            (first,) = conn.execute(
+                "SELECT next_task_id FROM projects WHERE id=?", (project_id,)
+            ).fetchone()
+            conn.execute(
+                "INSERT INTO tasks (project_id, id, data, created_at) "
+                "SELECT ?, ? + key, value, ? FROM json_each(?)",
+                (project_id, first, int(time.time()), array),
+            )
+            conn.execute(
+                "UPDATE projects SET next_task_id=?, task_count=task_count+? WHERE id=?",
+                (first + count, count, project_id),
+            )
+            return ImportResult(list(range(first, first + count)), 0, 0)
 
         result: ImportResult = await self._write(op)
         return result
@@ -289,11 +312,19 @@ class SQLiteStore:
         result: bool = await self._write(op)
         return result
 
-    async def delete_all_tasks(self, project_id: int) -> int:
+    async def delete_all_tasks(self, project_id: int, enqueue: bool = False) -> int:
         """Delete every task; counters go to zero, the id sequence goes on."""
 
         def op(conn: sqlite3.Connection) -> int:
-            for table in ("completions", "predictions", "leases", "outbox", "source_items"):
+            if enqueue:  # the sink removes the documents of the labeled tasks
+                conn.execute(
+                    "INSERT OR REPLACE INTO outbox (project_id, task_id, queued_at) "
+                    "SELECT project_id, id, ? FROM tasks WHERE project_id=? AND is_labeled=1",
+                    (time.time(), project_id),
+                )
+            else:
+                conn.execute("DELETE FROM outbox WHERE project_id=?", (project_id,))
+            for table in ("completions", "predictions", "leases", "source_items"):
                 conn.execute(f"DELETE FROM {table} WHERE project_id=?", (project_id,))
             conn.execute("DELETE FROM source_objects WHERE project_id=?", (project_id,))
             n: int = conn.execute("DELETE FROM tasks WHERE project_id=?", (project_id,)).rowcount
@@ -335,14 +366,7 @@ class SQLiteStore:
         """Store a completion and release the task's lease."""
 
         def op(conn: sqlite3.Connection) -> dict[str, Any] | None:
-            if not _task_exists(conn, project_id, task_id):
-                return None
-            (saved,) = _insert_completions(conn, project_id, task_id, [body])
-            conn.execute(
-                "DELETE FROM leases WHERE project_id=? AND task_id=?", (project_id, task_id)
-            )
-            _refresh_task(conn, project_id, task_id, enqueue)
-            return saved
+            return _add_completion(conn, project_id, task_id, body, enqueue)
 
         result: dict[str, Any] | None = await self._write(op)
         return result
@@ -618,36 +642,87 @@ def _enqueue(conn: sqlite3.Connection, project_id: int, task_ids: Iterable[int])
 def _insert_tasks(
     conn: sqlite3.Connection,
     project_id: int,
-    tasks: Sequence[NewTask],
+    tasks: Iterable[NewTask],
     source: str | None,
     enqueue: bool,
 ) -> ImportResult:
+    """Insert tasks chunk by chunk (the feed may still be converting later ones)."""
     (first,) = conn.execute(
         "SELECT next_task_id FROM projects WHERE id=?", (project_id,)
     ).fetchone()
-    ids = list(range(first, first + len(tasks)))
+    ids: list[int] = []
+    counts = [0, 0]
+    for chunk in _batched(tasks, INSERT_CHUNK):
+        chunk_ids = range(first + len(ids), first + len(ids) + len(chunk))
+        _insert_chunk(conn, project_id, chunk_ids, chunk, source, enqueue, counts)
+        ids.extend(chunk_ids)
+    conn.execute(
+        "UPDATE projects SET next_task_id=?, task_count=task_count+? WHERE id=?",
+        (first + len(ids), len(ids), project_id),
+    )
+    return ImportResult(ids, counts[0], counts[1])
+
+
+def _batched(items: Iterable[NewTask], size: int) -> Iterator[list[NewTask]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _insert_chunk(
+    conn: sqlite3.Connection,
+    project_id: int,
+    ids: range,
+    tasks: Sequence[NewTask],
+    source: str | None,
+    enqueue: bool,
+    counts: list[int],
+) -> None:
+    """Insert tasks with ids ``ids``; add the completions and predictions made to ``counts``."""
     now = int(time.time())
     conn.executemany(
         "INSERT INTO tasks (project_id, id, data, meta, created_at) VALUES (?, ?, ?, ?, ?)",
         [(project_id, i, t.data, t.meta, now) for i, t in zip(ids, tasks, strict=True)],
     )
-    conn.execute(
-        "UPDATE projects SET next_task_id=?, task_count=task_count+? WHERE id=?",
-        (first + len(tasks), len(tasks), project_id),
-    )
-    n_completions = n_predictions = 0
     for task_id, task in zip(ids, tasks, strict=True):
         if task.completions:
-            n_completions += len(_insert_completions(conn, project_id, task_id, task.completions))
+            counts[0] += len(_insert_completions(conn, project_id, task_id, task.completions))
             _refresh_task(conn, project_id, task_id, enqueue)
         if task.predictions:
-            n_predictions += _insert_predictions(conn, project_id, task_id, task.predictions)
+            counts[1] += _insert_predictions(conn, project_id, task_id, task.predictions)
     if source is not None:
         conn.executemany(
             "INSERT OR IGNORE INTO source_items VALUES (?, ?, ?, ?)",
             [(project_id, source, t.source_key, i) for i, t in zip(ids, tasks, strict=True)],
         )
-    return ImportResult(ids, n_completions, n_predictions)
+
+
+def _add_completion(
+    conn: sqlite3.Connection, project_id: int, task_id: int, body: dict[str, Any], enqueue: bool
+) -> dict[str, Any] | None:
+    """The hot path of labeling: five statements, counters and flags updated incrementally."""
+    row = conn.execute(
+        "SELECT is_labeled FROM tasks WHERE project_id=? AND id=?", (project_id, task_id)
+    ).fetchone()
+    if row is None:
+        return None
+    rest = {k: v for k, v in body.items() if k != "id"}
+    created = rest["created_at"]
+    cur = conn.execute(
+        "INSERT INTO completions (project_id, task_id, body, created_at, was_cancelled) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (project_id, task_id, _dumps(rest), created, bool(rest.get("was_cancelled"))),
+    )
+    conn.execute(
+        "UPDATE tasks SET is_labeled=1, completed_at=max(coalesce(completed_at, ?), ?) "
+        "WHERE project_id=? AND id=?",
+        (created, created, project_id, task_id),
+    )
+    _bump(conn, project_id, completion_count=1, labeled_count=1 - row[0])
+    conn.execute("DELETE FROM leases WHERE project_id=? AND task_id=?", (project_id, task_id))
+    if enqueue:
+        _enqueue(conn, project_id, [task_id])
+    return {"id": cur.lastrowid, **rest}
 
 
 def _insert_completions(

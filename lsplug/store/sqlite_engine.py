@@ -76,8 +76,12 @@ class Writer(threading.Thread):
     def run(self) -> None:
         conn = connect(self._path)
         try:
-            while (batch := self._next_batch()) is not None:
+            while True:
+                batch = self._next_batch()
+                if batch is None:
+                    break
                 self._run_batch(conn, batch)
+                del batch  # an import's tasks must not outlive it while the thread waits
         finally:
             conn.close()
 
@@ -110,7 +114,7 @@ class Writer(threading.Thread):
         try:
             conn.execute("BEGIN IMMEDIATE")
             for op in batch:
-                outcomes.append((op, *_in_savepoint(conn, op.fn)))
+                outcomes.append((op, *_run_op(conn, op.fn, alone=len(batch) == 1)))
             conn.execute("COMMIT")
         except BaseException as exc:  # the commit itself failed: nothing was written
             if conn.in_transaction:
@@ -118,11 +122,20 @@ class Writer(threading.Thread):
             outcomes = [(op, None, exc) for op in batch]
         for op, result, error in outcomes:
             op.loop.call_soon_threadsafe(_settle, op.future, result, error)
+        outcomes.clear()
 
 
-def _in_savepoint(
-    conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], Any]
+def _run_op(
+    conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], Any], alone: bool
 ) -> tuple[Any, BaseException | None]:
+    """Run one write; a failure undoes only its own changes (its savepoint, or all if alone)."""
+    if alone:
+        try:
+            return fn(conn), None
+        except Exception as exc:
+            conn.execute("ROLLBACK")
+            conn.execute("BEGIN IMMEDIATE")  # the COMMIT that follows commits nothing
+            return None, exc
     conn.execute("SAVEPOINT op")
     try:
         result = fn(conn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Any
 
@@ -9,9 +10,12 @@ from aiohttp import web
 
 from lsplug.errors import BadInput
 from lsplug.importer.formats import FormatError, read_json_body
+from lsplug.service.bulk import gc_paused
 
 CLIENT_HEADER = "X-Lsplug-Client"
 CLIENT_COOKIE = "lsplug_client"
+IN_THREAD_ABOVE = 256 * 1024  # bodies larger than this are parsed off the event loop
+MAX_QUERY_INT = 1_000_000_000
 
 
 async def json_body(request: web.Request, default: Any = None) -> Any:
@@ -22,9 +26,16 @@ async def json_body(request: web.Request, default: Any = None) -> Any:
             return default
         raise BadInput("the request body is empty; send JSON")
     try:
-        return read_json_body(raw)
+        if len(raw) < IN_THREAD_ABOVE:
+            return read_json_body(raw)
+        return await asyncio.to_thread(_parse_large, raw)
     except FormatError as exc:
         raise BadInput(str(exc)) from None
+
+
+def _parse_large(raw: bytes) -> Any:
+    with gc_paused():
+        return read_json_body(raw)
 
 
 def int_param(request: web.Request, name: str, default: int, minimum: int = 1) -> int:
@@ -38,6 +49,8 @@ def int_param(request: web.Request, name: str, default: int, minimum: int = 1) -
         raise BadInput(f"{name}: {value!r} is not a whole number") from None
     if number < minimum:
         raise BadInput(f"{name}: must be at least {minimum}, got {number}")
+    if number > MAX_QUERY_INT:  # page * page_size must stay within the store's 64-bit offsets
+        raise BadInput(f"{name}: must be at most {MAX_QUERY_INT}, got {number}")
     return number
 
 

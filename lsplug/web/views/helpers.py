@@ -13,6 +13,7 @@ import lsplug
 from lsplug import labelconfig
 from lsplug.errors import BadInput, NotFound
 from lsplug.web.keys import JOBS, PLUGINS, PROJECT, STORE
+from lsplug.web.requests import json_body
 
 routes = web.RouteTableDef()
 EDITOR_VERSION = "1.4.0"
@@ -46,7 +47,7 @@ async def _config_of(request: web.Request) -> labelconfig.LabelConfig:
             value = (await request.post()).get("label_config")
             xml = value if isinstance(value, str) else None
         else:
-            body = orjson.loads(await request.read() or b"{}")
+            body = await json_body(request, default={})
             xml = body.get("label_config") if isinstance(body, dict) else None
     if xml is None:
         return request.app[PROJECT].label_config

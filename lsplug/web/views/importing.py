@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from aiohttp import BodyPartReader, web
 
 from lsplug.errors import BadInput, TooLarge
 from lsplug.importer.formats import FormatError, read_tasks
 from lsplug.web.keys import CONFIG, PROJECT
-from lsplug.web.requests import json_body
+from lsplug.web.requests import json_body, json_bytes_response
 
 routes = web.RouteTableDef()
 
@@ -28,7 +29,7 @@ async def import_tasks(request: web.Request) -> web.Response:
         body = await json_body(request)
         items = body if isinstance(body, list) else [body]
     summary = await project.import_items(items)
-    return web.json_response(summary.as_json(), status=201)
+    return json_bytes_response(orjson.dumps(summary.as_json()), status=201)
 
 
 def _is_url_form(raw: bytes) -> bool:

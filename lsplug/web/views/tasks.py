@@ -8,7 +8,7 @@ from typing import cast
 import orjson
 from aiohttp import web
 
-from lsplug.errors import BadInput
+from lsplug.errors import BadInput, NotFound
 from lsplug.store.base import TASK_ORDERS, TaskOrder
 from lsplug.web.keys import PROJECT
 from lsplug.web.requests import client_id, flag, int_param, json_body, json_bytes_response
@@ -20,9 +20,12 @@ STREAM_ABOVE = 1000  # page sizes above this are streamed rather than built in m
 def _task_id(request: web.Request, name: str = "task_id") -> int:
     value = request.match_info[name]
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise BadInput(f"{name}: {value!r} is not an integer id") from None
+    if not -(2**63) <= number < 2**63:  # no store id is that large: unknown, not a crash
+        raise NotFound(f"{name.removesuffix('_id')} {value} not found")
+    return number
 
 
 async def _stream(request: web.Request, chunks: AsyncIterator[bytes]) -> web.StreamResponse:
