@@ -78,28 +78,16 @@ def _type_ok(f: Field, value: Any) -> bool:
     return isinstance(value, types.get(f.type, str))
 
 
-async def open_source(
-    project: Project, settings: Mapping[str, Any]
-) -> tuple[TaskSource, dict[str, Any]]:
-    """Create and check a source from its settings; :class:`StorageError` if it cannot work."""
-    kind = _kind(project, "source", settings)
-    assert isinstance(kind, SourceType)
+async def open_storage(
+    project: Project, role: Role, settings: Mapping[str, Any]
+) -> tuple[TaskSource | CompletionSink, dict[str, Any]]:
+    """Create and check a source or sink from its settings; :class:`StorageError` if not."""
+    kind = _kind(project, role, settings)
+    registry = project.plugins.sources if role == "source" else project.plugins.sinks
     clean = check_form(list(kind.fields), settings)
-    source = kind.create(clean, storage_context(project, project.plugins.sources.owners[kind.name]))
-    await _checked(source)
-    return source, clean
-
-
-async def open_sink(
-    project: Project, settings: Mapping[str, Any]
-) -> tuple[CompletionSink, dict[str, Any]]:
-    """Create and check a sink from its settings; :class:`StorageError` if it cannot work."""
-    kind = _kind(project, "target", settings)
-    assert isinstance(kind, SinkType)
-    clean = check_form(list(kind.fields), settings)
-    sink = kind.create(clean, storage_context(project, project.plugins.sinks.owners[kind.name]))
-    await _checked(sink)
-    return sink, clean
+    storage = kind.create(clean, storage_context(project, registry.owners[kind.name]))
+    await _checked(storage)
+    return storage, clean
 
 
 async def _checked(storage: TaskSource | CompletionSink) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from lsplug.hooks.types import StorageError
+from lsplug.hooks.types import CompletionSink, StorageError, TaskSource
 from lsplug.service.jobs import Job, Jobs
 from lsplug.service.project import Project
 from lsplug.service.startup import chosen_storage
-from lsplug.service.storage import Role, open_sink, open_source, secret_names, source_identity
+from lsplug.service.storage import Role, open_storage, secret_names, source_identity
 from lsplug.service.sync import SourceSync
 
 log = logging.getLogger(__name__)
@@ -19,14 +19,16 @@ async def switch(
     project: Project, jobs: Jobs, role: Role, settings: dict[str, Any], persist: bool = True
 ) -> Job | None:
     """Check the new storage, then put it in place; nothing changes if the check fails."""
+    storage, clean = await open_storage(project, role, settings)
+    old: TaskSource | CompletionSink | None
     if role == "source":
-        source, clean = await open_source(project, settings)
+        assert isinstance(storage, TaskSource), "a source type's factory made no TaskSource"
         old = project.storages.source
-        project.storages.source, project.storages.source_settings = source, clean
+        project.storages.source, project.storages.source_settings = storage, clean
     else:
-        sink, clean = await open_sink(project, settings)
-        old = project.storages.sink  # type: ignore[assignment]
-        project.storages.sink, project.storages.sink_settings = sink, clean
+        assert isinstance(storage, CompletionSink), "a sink type's factory made no sink"
+        old = project.storages.sink
+        project.storages.sink, project.storages.sink_settings = storage, clean
     if old is not None:
         await old.close()
     if persist:
