@@ -10,9 +10,11 @@ run: install
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy lsplug plugins/storage_local/lsplug_storage_local
+	.venv/bin/mypy lsplug plugins/storage_local/lsplug_storage_local plugins/storage_s3/lsplug_storage_s3 plugins/storage_gcs/lsplug_storage_gcs plugins/ml_http/lsplug_ml_http
 
 test: install lint
+	@bash scripts/install_chromium.sh
+	@bash scripts/install_ml_server.sh
 	.venv/bin/python -m pytest -q
 
 bench: install

@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--port", type=int, help="port to listen on (default 8200)")
     start.add_argument("--data-dir", help="folder of the project's state (default: data)")
     start.add_argument("--sampling", choices=SAMPLINGS, help="order in which tasks are handed out")
+    start.add_argument(
+        "--ml-backends",
+        nargs="+",
+        metavar="URL|NAME=URL",
+        help="model servers to connect (replaces the config file's ml_backends)",
+    )
     init = sub.add_parser(
         "init",
         help="write a new project folder with its own config.yaml",
@@ -52,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("dir", type=Path, help="the new project's folder")
     init.add_argument("--label-config", help="label config: a path to an XML file or inline XML")
     init.add_argument("--input-path", help="a file or folder of tasks to import at start")
+    init.add_argument("--template", help="start from a ready label config (`lsplug templates`)")
+    templates = sub.add_parser(
+        "templates",
+        help="list the ready label configs for `lsplug init DIR --template NAME`",
+        description="List the ready label configs, by group.",
+    )
+    templates.add_argument("--json", action="store_true", help="print JSON, with the XML")
     plugins = sub.add_parser(
         "plugins",
         help="list the loaded plugins and what they register",
@@ -61,7 +74,25 @@ def _parser() -> argparse.ArgumentParser:
         "-c", "--config", help="config file (its plugins: section disables plugins)"
     )
     plugins.add_argument("--json", action="store_true", help="print JSON")
+    _export_parser(sub)
     return parser
+
+
+def _export_parser(sub: Any) -> None:
+    export = sub.add_parser(
+        "export",
+        help="write an export file offline, with a progress bar",
+        description="Export the project of a config file in a format, as the API would.",
+    )
+    export.add_argument("-c", "--config", help=f"config file (default: {DEFAULT_CONFIG})")
+    export.add_argument("--format", required=True, help="an export format (see the API's list)")
+    export.add_argument("--out", required=True, type=Path, help="the file to write")
+    export.add_argument("--all", action="store_true", help="every task, not only labeled ones")
+    export.add_argument("--completions", choices=("all", "newest"), default="all")
+    export.add_argument("--no-cancelled", action="store_true", help="leave out skipped tasks")
+    export.add_argument("--download-resources", action="store_true",
+                        help="put the project's own images into the zip")  # fmt: skip
+    export.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _project_flags(parser: argparse.ArgumentParser) -> None:
@@ -99,7 +130,8 @@ def cmd_start(args: argparse.Namespace) -> int:
 
     overrides = {"host": args.host, "port": args.port, "label_config": args.label_config,
                  "input_path": args.input_path, "output_dir": args.output_dir,
-                 "data_dir": args.data_dir, "sampling": args.sampling}  # fmt: skip
+                 "data_dir": args.data_dir, "sampling": args.sampling,
+                 "ml_backends": args.ml_backends}  # fmt: skip
     config = load_config(args.config, overrides)
     _setup_logging(config)
     app = create_app(config)
@@ -127,13 +159,42 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise ConfigError(f"{config_file} already exists; choose another folder")
     target.mkdir(parents=True, exist_ok=True)
     doc: dict[str, Any] = {"title": target.name, "output_dir": "output", "data_dir": "data"}
+    if args.label_config and args.template:
+        raise ConfigError("give --label-config or --template, not both")
     if args.label_config:
         doc["label_config"] = _absolute(args.label_config)
+    if args.template:
+        doc["label_config"] = _write_template(target, args.template)
     if args.input_path:
         doc["input_path"] = _absolute(args.input_path)
     configmod.from_dict(dict(doc))  # the written file must load
     config_file.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     print(f"created {config_file}; run: lsplug start -c {config_file}")
+    return 0
+
+
+def _write_template(target: Path, name: str) -> str:
+    """Write the template's XML into ``target``; the path config.yaml gives for it."""
+    from lsplug.labelconfig.templates import get_template
+
+    try:
+        template = get_template(name)
+    except KeyError as exc:
+        raise ConfigError(str(exc.args[0])) from None
+    (target / "label_config.xml").write_text(template.xml + "\n", encoding="utf-8")
+    return str((target / "label_config.xml").resolve())
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    """Print the ready label configs."""
+    from lsplug.labelconfig.templates import list_templates
+
+    if args.json:
+        print(json.dumps([t.as_json() for t in list_templates()], indent=2))
+        return 0
+    width = max(len(t.name) for t in list_templates())
+    for t in list_templates():
+        print(f"{t.name:<{width}}  {t.group}: {t.title}. {t.description}")
     return 0
 
 
@@ -154,7 +215,34 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"start": cmd_start, "init": cmd_init, "plugins": cmd_plugins}
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the export file; a bad format is one line listing the formats that fit."""
+    import asyncio
+
+    from lsplug.errors import BadInput
+    from lsplug.export.offline import export_to_file
+    from lsplug.hooks.types import ExportOptions
+
+    config = load_config(args.config, {})
+    options = ExportOptions(only_labeled=not args.all, completions=args.completions,
+                            include_cancelled=not args.no_cancelled,
+                            download_resources=args.download_resources)  # fmt: skip
+    try:
+        size = asyncio.run(export_to_file(config, args.format, args.out, options, not args.quiet))
+    except BadInput as exc:
+        print(f"lsplug: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out} ({size:,} bytes)")
+    return 0
+
+
+COMMANDS = {
+    "start": cmd_start,
+    "init": cmd_init,
+    "plugins": cmd_plugins,
+    "export": cmd_export,
+    "templates": cmd_templates,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -55,6 +55,16 @@ class MLBackendConfig:
 
 
 @dataclass
+class MLConfig:
+    """How the project talks to model servers."""
+
+    timeout: float = 10.0  # seconds, for every call to a model server
+    batch_size: int = 100  # tasks per predict call when predicting many
+    concurrency: int = 4  # predict calls under way at once
+    train_every: int = 0  # train after this many new completions (0: only when asked)
+
+
+@dataclass
 class StoreConfig:
     """Where the project's state lives."""
 
@@ -85,6 +95,7 @@ class Config:
     plugins: dict[str, Any] = field(default_factory=dict)
     auth: dict[str, Any] | None = None
     store: StoreConfig = field(default_factory=StoreConfig)
+    ml: MLConfig = field(default_factory=MLConfig)
     lease_seconds: int = 600
     max_body_mb: int = 256
     multi_session: bool = False

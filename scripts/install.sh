@@ -9,6 +9,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.lsplug-installed
 inputs=$(cat pyproject.toml plugins/*/pyproject.toml | sha1sum | cut -c1-16)
+bash scripts/install_editor.sh
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs" ]; then
   exit 0
 fi

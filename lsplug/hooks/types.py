@@ -258,8 +258,14 @@ class MLBackend(Protocol):
     async def predict(self, tasks: Sequence[Mapping[str, Any]]) -> list[Prediction | None]:
         """Predict a batch of tasks (dicts with ``id`` and ``data``); None where it had none."""
 
-    async def train(self, completions: AsyncIterator[Mapping[str, Any]]) -> Mapping[str, Any]:
-        """Send the training signal with every completed task; return the server's job info."""
+    async def train(
+        self, completed: Callable[[], AsyncIterator[Mapping[str, Any]]]
+    ) -> Mapping[str, Any]:
+        """Send the training signal with every completed task; return the server's job info.
+
+        ``completed()`` starts a new stream of the completed tasks (call it more than once
+        to read them again); stream them into the request rather than collecting them.
+        """
 
     async def close(self) -> None:
         """Release HTTP sessions."""

@@ -14,7 +14,13 @@ from typing import Any
 import orjson
 
 from lsplug.errors import BadInput
-from lsplug.labelconfig import allowed_types, check_task_data
+from lsplug.labelconfig import (
+    LabelConfig,
+    allowed_types,
+    check_task_data,
+    deep_check,
+    result_problem,
+)
 from lsplug.service.bulk import gc_paused
 from lsplug.store.base import NewTask
 
@@ -62,6 +68,9 @@ def all_flat_and_valid(items: Sequence[Any], data_types: dict[str, str]) -> bool
             allowed = allowed_types(tag)
             if not all(key in item and isinstance(item[key], allowed) for item in items):
                 return False
+            deep = deep_check(tag)
+            if deep is not None and not all(deep(item[key]) for item in items):
+                return False
     return True
 
 
@@ -70,18 +79,23 @@ def _maybe_wrapped(item: dict[str, Any]) -> bool:
 
 
 def to_new_tasks(
-    items: Sequence[Any], data_types: dict[str, str], keys: Sequence[str | None] | None = None
-) -> list[NewTask]:
-    """Check every item and convert it; raise :class:`BadInput` listing every bad item."""
+    items: Sequence[Any], data_types: dict[str, str], keys: Sequence[str | None] | None = None,
+    config: LabelConfig | None = None,
+) -> list[NewTask]:  # fmt: skip
+    """Check every item and convert it; raise :class:`BadInput` listing every bad item.
+
+    With ``config``, completions and predictions are checked against it too.
+    """
     with gc_paused():
-        return _convert_all(items, data_types, keys)
+        return _convert_all(items, data_types, keys, config)
 
 
 def _convert_all(
-    items: Sequence[Any], data_types: dict[str, str], keys: Sequence[str | None] | None
-) -> list[NewTask]:
+    items: Sequence[Any], data_types: dict[str, str], keys: Sequence[str | None] | None,
+    config: LabelConfig | None,
+) -> list[NewTask]:  # fmt: skip
     errors: list[str] = []
-    tasks = convert_chunk(items, data_types, int(time.time()), 0, errors)
+    tasks = convert_chunk(items, data_types, int(time.time()), 0, errors, config)
     if errors:
         raise BadInput(summary(errors, len(items)), errors=errors[:MAX_REPORTED_ERRORS])
     if keys:
@@ -91,13 +105,14 @@ def _convert_all(
 
 
 def convert_chunk(
-    items: Sequence[Any], data_types: dict[str, str], now: int, start: int, errors: list[str]
-) -> list[NewTask]:
+    items: Sequence[Any], data_types: dict[str, str], now: int, start: int, errors: list[str],
+    config: LabelConfig | None = None,
+) -> list[NewTask]:  # fmt: skip
     """Convert items numbered from ``start``; each bad one adds a message to ``errors``."""
     tasks: list[NewTask] = []
     for index, item in enumerate(items, start):
         try:
-            tasks.append(to_new_task(item, data_types, now))
+            tasks.append(to_new_task(item, data_types, now, config))
         except ValueError as exc:
             if len(errors) <= MAX_REPORTED_ERRORS:
                 errors.append(f"item {index}: {exc}")
@@ -115,7 +130,9 @@ def summary(errors: list[str], total: int) -> str:
     return f"{len(errors)} of {total} items are invalid{more}; nothing was imported. {errors[0]}"
 
 
-def to_new_task(item: Any, data_types: dict[str, str], now: int) -> NewTask:
+def to_new_task(
+    item: Any, data_types: dict[str, str], now: int, config: LabelConfig | None = None
+) -> NewTask:
     """One item as a task; ``ValueError`` says what is wrong with it."""
     if not isinstance(item, dict):
         raise ValueError(f"a task must be a JSON object, not {_kind(item)}")
@@ -135,11 +152,12 @@ def to_new_task(item: Any, data_types: dict[str, str], now: int) -> NewTask:
         data=orjson.dumps(data),
         meta=orjson.dumps(meta) if meta else None,
         completions=[
-            completion_body(c, now, f"completions[{i}]")
+            completion_body(c, now, f"completions[{i}]", config)
             for i, c in _listed(completions, "completions")
         ],
         predictions=[
-            prediction_body(p, f"predictions[{i}]") for i, p in _listed(predictions, "predictions")
+            prediction_body(p, f"predictions[{i}]", config)
+            for i, p in _listed(predictions, "predictions")
         ],
     )
 
@@ -150,8 +168,13 @@ def _listed(value: Any, key: str) -> list[tuple[int, Any]]:
     return list(enumerate(value))
 
 
-def completion_body(value: Any, now: int, where: str = "completion") -> dict[str, Any]:
-    """A completion as stored: the client's keys kept, ``created_at`` set, ``result`` checked."""
+def completion_body(
+    value: Any, now: int, where: str = "completion", config: LabelConfig | None = None
+) -> dict[str, Any]:
+    """A completion as stored: the client's keys kept, ``created_at`` set, ``result`` checked.
+
+    With ``config``, every result item must fit it (:func:`lsplug.labelconfig.result_problem`).
+    """
     if not isinstance(value, dict):
         raise ValueError(f"{where} must be a JSON object, not {_kind(value)}")
     result = value.get("result", [])
@@ -160,6 +183,7 @@ def completion_body(value: Any, now: int, where: str = "completion") -> dict[str
     for i, region in enumerate(result):
         if not isinstance(region, dict):
             raise ValueError(f"{where}: result[{i}] must be an object, not {_kind(region)}")
+    _fits(config, result, where)
     created = value.get("created_at", now)
     if not isinstance(created, int | float) or isinstance(created, bool):
         raise ValueError(f'{where}: "created_at" must be epoch seconds, not {_kind(created)}')
@@ -170,16 +194,26 @@ def completion_body(value: Any, now: int, where: str = "completion") -> dict[str
     return body
 
 
-def prediction_body(value: Any, where: str = "prediction") -> dict[str, Any]:
+def prediction_body(
+    value: Any, where: str = "prediction", config: LabelConfig | None = None
+) -> dict[str, Any]:
     """A prediction as stored; ``score`` must be a number when given."""
     if not isinstance(value, dict):
         raise ValueError(f"{where} must be a JSON object, not {_kind(value)}")
-    if not isinstance(value.get("result", []), list):
+    result = value.get("result", [])
+    if not isinstance(result, list):
         raise ValueError(f'{where}: "result" must be a list')
+    _fits(config, result, where)
     score = value.get("score")
     if score is not None and (not isinstance(score, int | float) or isinstance(score, bool)):
         raise ValueError(f'{where}: "score" must be a number, not {_kind(score)}')
     return {k: v for k, v in value.items() if k != "id"}
+
+
+def _fits(config: LabelConfig | None, result: list[Any], where: str) -> None:
+    problem = result_problem(config, result) if config is not None else None
+    if problem:
+        raise ValueError(f"{where}: {problem}")
 
 
 def _kind(value: Any) -> str:

@@ -12,7 +12,7 @@ import time
 import uuid as uuidlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -23,6 +23,7 @@ from lsplug.hooks.types import CompletionSink, Exporter, ExportOptions, TaskSour
 from lsplug.labelconfig import LabelConfig, LabelConfigError
 from lsplug.plugins import Plugins
 from lsplug.records import TaskRecord
+from lsplug.service import orphans
 from lsplug.service.bulk import give_back_memory
 from lsplug.service.items import (
     ImportSummary,
@@ -40,7 +41,20 @@ DEFAULT_LABEL_CONFIG = """<View>
   <Text name="text" value="$text"/>
 </View>"""
 BIG_IMPORT = 10_000  # imports this large give their freed memory back to the system
-RUNTIME_SETTINGS = ("title", "instruction", "sampling", "lease_seconds")
+RUNTIME_SETTINGS = ("title", "instruction", "sampling", "lease_seconds", "ml_backends")
+
+
+class Predictor(Protocol):
+    """What the project asks of its model servers (see :mod:`lsplug.service.ml`)."""
+
+    async def ensure(self, record: TaskRecord) -> TaskRecord:
+        """The task with a current prediction from each model."""
+
+    async def score_unscored(self) -> None:
+        """Predict a batch of tasks no model has scored yet."""
+
+    def completion_added(self) -> None:
+        """Count a completion (models may train every N of them)."""
 
 
 def project_uuid(name: str) -> str:
@@ -69,6 +83,7 @@ class Project:
         self.label_config: LabelConfig = labelconfig.parse(row.label_config or DEFAULT_LABEL_CONFIG)
         self.storages = Storages()
         self.sink_wakeup = asyncio.Event()
+        self.predictor: Predictor | None = None
 
     @property
     def id(self) -> int:
@@ -142,36 +157,37 @@ class Project:
         parsed = self.check_label_config(xml)
         self.row = await self.store.get_project(self.id)  # the counts change with every import
         if self.row.task_count:
-            await self._check_keys_kept(parsed)
+            await orphans.refuse_orphans(self.store, self.id, self.label_config, parsed)
         self.row = await self.store.update_project(self.id, label_config=parsed.xml)
         self.label_config = parsed
         return parsed
 
-    async def _check_keys_kept(self, new: LabelConfig) -> None:
-        """Refuse a config reading a ``$key`` that the project's tasks lack (first task)."""
-        ids = await self.store.page_task_ids(self.id, "id", 0, 1)
-        (first,) = await self.store.get_tasks(self.id, ids)
-        problem = labelconfig.check_task_data(orjson.loads(first.data), new.data_types)
-        if problem:
-            raise BadInput(
-                "the label config does not fit the imported tasks",
-                label_config=[f"task {first.id}: {problem}; import matching tasks or "
-                              "delete the tasks first"],
-            )  # fmt: skip
-
     # --- import ----------------------------------------------------------------------------
 
-    async def import_items(self, items: Sequence[Any]) -> ImportSummary:
-        """Check every item, then add them all in one transaction (or none)."""
+    async def import_items(self, items: Sequence[Any], dry_run: bool = False) -> ImportSummary:
+        """Check every item, then add them all in one transaction (or none, or none if dry)."""
         started = time.perf_counter()
         if not items:
             raise BadInput("no tasks to import: the input holds no items")
         data_types = self.label_config.data_types
+        if dry_run:
+            checked = await asyncio.to_thread(
+                to_new_tasks, items, data_types, None, self.label_config
+            )
+            return ImportSummary(
+                task_count=len(checked),
+                completion_count=sum(len(t.completions) for t in checked),
+                prediction_count=sum(len(t.predictions) for t in checked),
+                duration=time.perf_counter() - started,
+                new_task_ids=[],
+            )
         if await asyncio.to_thread(all_flat_and_valid, items, data_types):
             array = await asyncio.to_thread(orjson.dumps, items)
             result = await self.store.import_flat(self.id, array, len(items))
         else:
-            tasks = await asyncio.to_thread(to_new_tasks, items, data_types)
+            tasks = await asyncio.to_thread(
+                to_new_tasks, items, data_types, None, self.label_config
+            )
             result = await self.store.import_tasks(self.id, tasks, None, self._enqueue)
             del tasks
         if result.completion_count and self._enqueue:
@@ -198,8 +214,11 @@ class Project:
         yield b"]"
 
     async def served(self, records: Sequence[TaskRecord]) -> list[bytes]:
-        """Tasks as clients get them (media URLs of the storages signed where needed)."""
-        return [r.json_bytes() for r in records]
+        """Tasks as clients get them: the source's bucket URLs (``s3://``...) presigned."""
+        from lsplug.service.signing import signed_tasks, url_markers
+
+        markers = url_markers(self.plugins)
+        return await signed_tasks(records, self.storages.source, markers)
 
     async def task(self, task_id: int) -> TaskRecord:
         """One task, or 404."""
@@ -233,7 +252,7 @@ class Project:
         current = await self.task(task_id)
         merged = {**body, "data": body.get("data", orjson.loads(current.data))}
         try:
-            (new,) = to_new_tasks([merged], self.label_config.data_types)
+            (new,) = to_new_tasks([merged], self.label_config.data_types, config=self.label_config)
         except BadInput as exc:
             raise BadInput(
                 exc.detail.replace("item 0: ", f"task {task_id}: "), **exc.extra
@@ -258,7 +277,7 @@ class Project:
     async def add_completion(self, task_id: int, body: Any, cancelled: bool) -> dict[str, Any]:
         """Save a completion (durable once this returns) and queue it for the sink."""
         try:
-            stored = completion_body(body, int(time.time()))
+            stored = completion_body(body, int(time.time()), config=self.label_config)
         except ValueError as exc:
             raise BadInput(str(exc)) from None
         if cancelled:
@@ -267,6 +286,8 @@ class Project:
         if saved is None:
             raise NotFound(f"task {task_id} not found")
         self.sink_wakeup.set()
+        if self.predictor is not None:
+            self.predictor.completion_added()
         return saved
 
     async def completions(self, task_id: int) -> list[Any]:
@@ -280,7 +301,11 @@ class Project:
         if not isinstance(patch, dict):
             raise BadInput("the body must be a JSON object of completion fields")
         try:
-            completion_body({k: patch[k] for k in ("result", "created_at") if k in patch}, 0)
+            completion_body(
+                {k: patch[k] for k in ("result", "created_at") if k in patch},
+                0,
+                config=self.label_config,
+            )
         except ValueError as exc:
             raise BadInput(str(exc)) from None
         if not isinstance(patch.get("created_at", 0), int):
@@ -325,10 +350,15 @@ class Project:
         """Lease the next task to ``owner`` by the project's sampling; 404 when none is left."""
         strategy: Strategy = self.setting("sampling")
         lease = float(self.setting("lease_seconds"))
+        if self.predictor is not None and strategy.startswith("prediction-score"):
+            await self.predictor.score_unscored()  # predicted before ranked, never skipped
         task_id = await self.store.next_task(self.id, owner, strategy, lease)
         if task_id is None:
             raise NotFound("no more tasks")
-        return await self.task_json(task_id)
+        record = await self.task(task_id)
+        if self.predictor is not None:
+            record = await self.predictor.ensure(record)
+        return (await self.served([record]))[0]
 
     async def release(self, task_id: int, owner: str) -> None:
         """End ``owner``'s lease on a task early."""
@@ -388,6 +418,12 @@ def _checked_setting(key: str, value: Any) -> Any:
     if key == "lease_seconds":
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise BadInput("lease_seconds: expected a whole number of seconds, at least 1")
+        return value
+    if key == "ml_backends":
+        if not isinstance(value, list) or not all(
+            isinstance(v, dict) and "url" in v for v in value
+        ):
+            raise BadInput("ml_backends: expected a list of {name, url, kind}")
         return value
     names = ", ".join(RUNTIME_SETTINGS)
     raise BadInput(f"{key}: not a setting that can change while running; settings: {names}")

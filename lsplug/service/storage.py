@@ -115,6 +115,16 @@ def secret_names(project: Project, role: Role, type_name: str) -> set[str]:
     return {f.name for f in kind.fields if f.secret} if kind else set()
 
 
+def public_settings(
+    project: Project, role: Role, settings: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
+    """Storage settings as the API shows them: a secret that is set shows as ``********``."""
+    if settings is None:
+        return None
+    secrets = secret_names(project, role, str(settings.get("type")))
+    return {k: "********" if k in secrets and v else v for k, v in settings.items()}
+
+
 def storage_forms(project: Project) -> dict[str, Any]:
     """Every storage type's form and the current settings, for `/api/project/storage-settings`."""
     current = {"source": project.storages.source_settings, "target": project.storages.sink_settings}

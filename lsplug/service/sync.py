@@ -3,15 +3,21 @@
 Objects are tracked by key and version, items by key, so a sync that runs twice (or a
 restart) never imports a task twice. A file that does not parse is reported in the job
 and retried when it changes; the other files still import.
+
+Objects are read a batch at a time, several at once (a bucket answers each GET slowly but
+many in parallel); a batch's item keys are checked in one query, converted in a thread,
+and imported and marked with one write each per flush, never one per object.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from lsplug.errors import BadInput
-from lsplug.hooks.types import SourceObject, TaskSource
+from lsplug.hooks.types import SourceItem, SourceObject, TaskSource
 from lsplug.service.items import to_new_tasks
 from lsplug.service.jobs import Job
 from lsplug.service.project import Project
@@ -19,6 +25,9 @@ from lsplug.store.base import NewTask
 
 log = logging.getLogger(__name__)
 FLUSH_TASKS = 5000
+READ_BATCH = 1000
+READ_CONCURRENCY = 16
+Read = tuple[SourceObject, list[SourceItem] | str]  # the items of an object, or its error
 
 
 class SourceSync:
@@ -29,52 +38,91 @@ class SourceSync:
         self.source = source
         self.identity = identity
         self.pending: list[NewTask] = []
-        self.marks: list[SourceObject] = []
+        self.marks: list[tuple[str, str]] = []
         self.errors: list[str] = []
         self.imported = 0
 
     async def run(self, job: Job) -> None:
         """List the source, read what is new, import in batches; progress in ``job``."""
-        store, pid = self.project.store, self.project.id
-        known = await store.known_objects(pid, self.identity)
+        known = await self.project.store.known_objects(self.project.id, self.identity)
         todo = [o async for o in self.source.list_objects() if known.get(o.key) != o.version]
+        del known
         job.total = len(todo)
-        for obj in todo:
-            await self._read(obj)
-            job.done += 1
-            if len(self.pending) >= FLUSH_TASKS:
-                await self._flush()
-        await self._flush()
+        try:
+            for start in range(0, len(todo), READ_BATCH):
+                batch = todo[start : start + READ_BATCH]
+                await self._take(await self._read_all(batch))
+                job.done += len(batch)
+                if len(self.pending) >= FLUSH_TASKS:
+                    await self._flush()
+        finally:
+            await self._flush()  # what was read before a failure is kept
         if self.errors:
             job.error = f"{len(self.errors)} objects not imported: " + "; ".join(self.errors[:20])
         log.info(
             "sync of %s: %d tasks imported from %d objects", self.identity, self.imported, len(todo)
         )
 
-    async def _read(self, obj: SourceObject) -> None:
+    async def _read_all(self, batch: Sequence[SourceObject]) -> list[Read]:
+        """Read the objects of a batch with a few readers at once, in batch order."""
+        out: list[Read | None] = [None] * len(batch)
+        cursor = iter(range(len(batch)))
+
+        async def reader() -> None:
+            for index in cursor:
+                out[index] = (batch[index], await self._read(batch[index]))
+
+        await asyncio.gather(*(reader() for _ in range(min(READ_CONCURRENCY, len(batch)))))
+        return [r for r in out if r is not None]
+
+    async def _read(self, obj: SourceObject) -> list[SourceItem] | str:
+        """The items of one object, or why it could not be read."""
         try:
-            items = [item async for item in self.source.read_object(obj)]
-            keys = [f"{obj.key}#{item.key}" for item in items]
-            seen = await self.project.store.known_items(self.project.id, self.identity, keys)
-            fresh: list[tuple[str | None, Any]] = [
-                (k, i.task) for k, i in zip(keys, items, strict=True) if k not in seen
-            ]
-            tasks = to_new_tasks(
-                [t for _, t in fresh], self.project.label_config.data_types, [k for k, _ in fresh]
-            )
-        except (ValueError, BadInput) as exc:
-            detail = exc.detail if isinstance(exc, BadInput) else str(exc)
-            self.errors.append(f"{obj.key}: {detail}")
-            log.warning("source object %s not imported: %s", obj.key, detail)
-            return
-        self.pending.extend(tasks)
-        self.marks.append(obj)
+            return [item async for item in self.source.read_object(obj)]
+        except ValueError as exc:
+            return str(exc)
+
+    async def _take(self, reads: list[Read]) -> None:
+        """Queue the new tasks of a batch; one query tells which items are known."""
+        keys = [f"{o.key}#{i.key}" for o, items in reads if isinstance(items, list) for i in items]
+        seen = await self.project.store.known_items(self.project.id, self.identity, keys)
+        data_types = self.project.label_config.data_types
+        converted = await asyncio.to_thread(_convert, reads, seen, data_types)
+        for obj, outcome in converted:
+            if isinstance(outcome, str):
+                self.errors.append(f"{obj.key}: {outcome}")
+                log.warning("source object %s not imported: %s", obj.key, outcome)
+                continue
+            self.pending.extend(outcome)
+            self.marks.append((obj.key, obj.version))
 
     async def _flush(self) -> None:
+        """Import the queued tasks, then mark their objects synced: one write each."""
         store, pid = self.project.store, self.project.id
         if self.pending:
             result = await store.import_tasks(pid, self.pending, self.identity)
             self.imported += len(result.task_ids)
-        for obj in self.marks:
-            await store.mark_object(pid, self.identity, obj.key, obj.version)
+        if self.marks:
+            await store.mark_objects(pid, self.identity, self.marks)
         self.pending, self.marks = [], []
+
+
+def _convert(
+    reads: list[Read], seen: set[str], data_types: dict[str, str]
+) -> list[tuple[SourceObject, list[NewTask] | str]]:
+    """Each object's unseen items as new tasks, or the error that keeps it out (blocking)."""
+    out: list[tuple[SourceObject, list[NewTask] | str]] = []
+    for obj, items in reads:
+        if isinstance(items, str):
+            out.append((obj, items))
+            continue
+        fresh: list[tuple[str, Any]] = [
+            (k, i.task) for i in items if (k := f"{obj.key}#{i.key}") not in seen
+        ]
+        try:
+            tasks = to_new_tasks([t for _, t in fresh], data_types, [k for k, _ in fresh])
+        except BadInput as exc:
+            out.append((obj, exc.detail))
+            continue
+        out.append((obj, tasks))
+    return out

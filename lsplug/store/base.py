@@ -164,6 +164,18 @@ class Store(Protocol):
     def labeled_task_ids(self, project_id: int) -> AsyncIterator[list[int]]:
         """Ids of the tasks that have completions, in id order, batch by batch."""
 
+    async def result_usage(self, project_id: int) -> list[tuple[str, str | None, int]]:
+        """``(from_name, label, completions)``: how many completions use each control and label.
+
+        ``label`` is None for a control's use as such, else one of the labels or choices its
+        results hold (a JSON list for a taxonomy path). A label config change reads it to
+        refuse orphaning completions.
+        """
+
+    async def count_tasks_unlike(self, project_id: int, key: str, json_types: Sequence[str]) -> int:
+        """How many tasks' ``data[key]`` is missing or of none of ``json_types`` (SQLite names:
+        ``text``, ``integer``, ``real``, ``array``, ``object``...)."""
+
     # labeling stream
     async def next_task(
         self, project_id: int, owner: str, strategy: Strategy, lease_seconds: float
@@ -173,12 +185,31 @@ class Store(Protocol):
     async def release_lease(self, project_id: int, task_id: int, owner: str | None) -> bool:
         """End a lease early (``owner`` None: whoever holds it)."""
 
+    # predictions
+    async def add_predictions(
+        self, project_id: int, items: Sequence[tuple[int, dict[str, Any]]]
+    ) -> int:
+        """Store predictions ``(task_id, body)``; a task's score becomes its newest one's."""
+
+    async def predicted_ids(
+        self, project_id: int, task_ids: Sequence[int], created_by: str, model_version: str | None
+    ) -> set[int]:
+        """Which of ``task_ids`` have a prediction of that model at that version."""
+
+    async def unscored_task_ids(self, project_id: int, limit: int, after: int = -1) -> list[int]:
+        """Unlabeled tasks without a scored prediction, in id order."""
+
     # sources
     async def known_objects(self, project_id: int, source: str) -> dict[str, str]:
         """``{object key: version}`` of the objects already synced from ``source``."""
 
     async def mark_object(self, project_id: int, source: str, key: str, version: str) -> None:
         """Record that an object was synced at ``version``."""
+
+    async def mark_objects(
+        self, project_id: int, source: str, objects: Sequence[tuple[str, str]]
+    ) -> None:
+        """Record that objects ``(key, version)`` were synced, all in one transaction."""
 
     async def known_items(self, project_id: int, source: str, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` were imported from ``source`` already."""

@@ -13,7 +13,6 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from functools import partial
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +28,10 @@ from lsplug.store.base import (
     Strategy,
     TaskOrder,
 )
+from lsplug.store.migrations_sqlite import LATEST, migrate
 from lsplug.store.sqlite_engine import Readers, Writer, connect
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = LATEST
 INSERT_CHUNK = 5000
 ORDER_SQL = {
     "id": "id",
@@ -91,13 +91,7 @@ class SQLiteStore:
                     f"{self.path} has schema version {version}, newer than this lsplug "
                     f"({SCHEMA_VERSION}): upgrade lsplug"
                 )
-            if version < SCHEMA_VERSION:
-                schema = resources.files("lsplug.store").joinpath("schema_sqlite.sql")
-                conn.executescript("BEGIN;" + schema.read_text() + "COMMIT;")
-                conn.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
+            migrate(conn, version)
         finally:
             conn.close()
 
@@ -280,6 +274,7 @@ class SQLiteStore:
                 ).rowcount
                 _bump(conn, project_id, prediction_count=-n)
                 _insert_predictions(conn, project_id, task_id, predictions)
+                _rescore(conn, project_id, task_id)
             if completions is not None:
                 _refresh_task(conn, project_id, task_id, enqueue)
             return True
@@ -498,6 +493,84 @@ class SQLiteStore:
         result: bool = await self._write(op, durable=False)
         return result
 
+    # --- predictions -----------------------------------------------------------------------
+
+    async def add_predictions(
+        self, project_id: int, items: Sequence[tuple[int, dict[str, Any]]]
+    ) -> int:
+        """Store predictions ``(task_id, body)`` of tasks that exist; the number stored."""
+
+        def op(conn: sqlite3.Connection) -> int:
+            stored = 0
+            for task_id, body in items:
+                if _task_exists(conn, project_id, task_id):
+                    stored += _insert_predictions(conn, project_id, task_id, [body])
+            return stored
+
+        result: int = await self._write(op)
+        return result
+
+    async def predicted_ids(
+        self, project_id: int, task_ids: Sequence[int], created_by: str, model_version: str | None
+    ) -> set[int]:
+        """Which of ``task_ids`` have a prediction of that model at that version."""
+        version = "model_version IS ?" if model_version is None else "model_version=?"
+        sql = (
+            f"SELECT task_id FROM predictions WHERE project_id=? AND created_by=? AND {version} "
+            f"AND task_id IN ({_params(len(task_ids))})"
+        )
+
+        def op(conn: sqlite3.Connection) -> set[int]:
+            args = (project_id, created_by, model_version, *task_ids)
+            return {r[0] for r in conn.execute(sql, args)}
+
+        result: set[int] = await self._read(op) if task_ids else set()
+        return result
+
+    async def unscored_task_ids(self, project_id: int, limit: int, after: int = -1) -> list[int]:
+        """Unlabeled tasks no prediction has scored yet, in id order (an index walk)."""
+        sql = (
+            "SELECT id FROM tasks WHERE project_id=? AND is_labeled=0 AND score IS NULL "
+            "AND id>? ORDER BY id LIMIT ?"
+        )
+        result: list[int] = await self._read(
+            partial(_column, sql=sql, args=(project_id, after, limit))
+        )
+        return result
+
+    # --- label config usage (read by label config changes) ---------------------------------
+
+    async def result_usage(self, project_id: int) -> list[tuple[str, str | None, int]]:
+        """Completions per control and per label, counted in SQL over the result items."""
+        sql = (
+            "SELECT json_extract(r.value, '$.from_name'), l.value, count(DISTINCT c.id) "
+            "FROM completions c, json_each(c.body, '$.result') r "
+            "LEFT JOIN json_each(r.value, '$.value.' || json_quote(json_extract(r.value, "
+            "'$.type'))) l WHERE c.project_id=? AND json_valid(c.body) "
+            "AND json_type(r.value, '$.from_name') = 'text' GROUP BY 1, 2"
+        )
+
+        def op(conn: sqlite3.Connection) -> list[tuple[str, str | None, int]]:
+            return [(str(f), None if lb is None else str(lb), int(n))
+                    for f, lb, n in conn.execute(sql, (project_id,))]  # fmt: skip
+
+        result: list[tuple[str, str | None, int]] = await self._read(op)
+        return result
+
+    async def count_tasks_unlike(self, project_id: int, key: str, json_types: Sequence[str]) -> int:
+        """Tasks whose ``data[key]`` is missing or of another JSON type."""
+        path = "$." + orjson.dumps(key).decode()
+        sql = (
+            "SELECT count(*) FROM tasks WHERE project_id=? AND "
+            f"coalesce(json_type(data, ?), 'missing') NOT IN ({_params(len(json_types))})"
+        )
+
+        def op(conn: sqlite3.Connection) -> int:
+            return int(conn.execute(sql, (project_id, path, *json_types)).fetchone()[0])
+
+        result: int = await self._read(op)
+        return result
+
     # --- sources ---------------------------------------------------------------------------
 
     async def known_objects(self, project_id: int, source: str) -> dict[str, str]:
@@ -514,6 +587,14 @@ class SQLiteStore:
         """Remember an object's synced version."""
         sql = "INSERT OR REPLACE INTO source_objects VALUES (?, ?, ?, ?)"
         await self._write(lambda conn: conn.execute(sql, (project_id, source, key, version)))
+
+    async def mark_objects(
+        self, project_id: int, source: str, objects: Sequence[tuple[str, str]]
+    ) -> None:
+        """Remember many objects' synced versions in one write."""
+        sql = "INSERT OR REPLACE INTO source_objects VALUES (?, ?, ?, ?)"
+        rows = [(project_id, source, key, version) for key, version in objects]
+        await self._write(lambda conn: conn.executemany(sql, rows))
 
     async def known_items(self, project_id: int, source: str, keys: Sequence[str]) -> set[str]:
         """Which item keys were imported from ``source``."""
@@ -752,16 +833,32 @@ def _insert_predictions(
     conn: sqlite3.Connection, project_id: int, task_id: int, bodies: list[dict[str, Any]]
 ) -> int:
     conn.executemany(
-        "INSERT INTO predictions (project_id, task_id, body, score, model_version) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO predictions (project_id, task_id, body, score, model_version, created_by) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
         [
             (project_id, task_id, _dumps({k: v for k, v in b.items() if k != "id"}),
-             b.get("score"), b.get("model_version"))
+             _score(b), b.get("model_version"), b.get("created_by"))
             for b in bodies
         ],
     )  # fmt: skip
     _bump(conn, project_id, prediction_count=len(bodies))
+    _rescore(conn, project_id, task_id)
     return len(bodies)
+
+
+def _score(body: dict[str, Any]) -> float | None:
+    score = body.get("score")
+    return float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None
+
+
+def _rescore(conn: sqlite3.Connection, project_id: int, task_id: int) -> None:
+    """A task's score is that of its newest scored prediction (active-learning sampling)."""
+    conn.execute(
+        "UPDATE tasks SET score=(SELECT score FROM predictions WHERE project_id=?1 "
+        "AND task_id=?2 AND score IS NOT NULL ORDER BY id DESC LIMIT 1) "
+        "WHERE project_id=?1 AND id=?2",
+        (project_id, task_id),
+    )
 
 
 def with_id(item_id: int, body: str) -> bytes:
@@ -917,10 +1014,9 @@ def _pick_by_score(
     conn: sqlite3.Connection, project_id: int, now: float, highest: bool
 ) -> int | None:
     order = "DESC" if highest else "ASC"
-    row = conn.execute(
-        f"SELECT t.id FROM predictions p JOIN tasks t ON t.project_id=p.project_id "
-        f"AND t.id=p.task_id WHERE {FREE} AND p.score IS NOT NULL "
-        f"ORDER BY p.score {order} LIMIT 1",
+    row = conn.execute(  # the partial index tasks_scored: one seek, however many tasks
+        f"SELECT t.id FROM tasks t WHERE {FREE} AND t.score IS NOT NULL "
+        f"ORDER BY t.score {order}, t.id {order} LIMIT 1",
         (project_id, now),
     ).fetchone()
     return row[0] if row else None

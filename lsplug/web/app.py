@@ -14,6 +14,7 @@ from aiohttp import web
 from lsplug.config import Config
 from lsplug.plugins import Plugins, load_plugins
 from lsplug.service.jobs import Jobs
+from lsplug.service.ml import Models
 from lsplug.service.outbox import run_sink_worker
 from lsplug.service.startup import open_project
 from lsplug.service.storage_switch import close_storages, open_storages
@@ -21,6 +22,7 @@ from lsplug.store.base import Store
 from lsplug.store.sqlite import SQLiteStore
 from lsplug.web import keys
 from lsplug.web.middleware import errors_as_json
+from lsplug.web.pages import setup_pages
 from lsplug.web.routing import add_routes
 from lsplug.web.views import export, helpers, importing, models, project, storage, tasks
 
@@ -61,6 +63,7 @@ def create_app(
     app[keys.JOBS] = Jobs()
     for routes in CORE_ROUTES:
         add_routes(app, routes)
+    setup_pages(app)
     for plugin_routes in plugins.pm.hook.lsplug_routes():
         add_routes(app, plugin_routes)
     app.cleanup_ctx.append(_lifecycle)
@@ -83,6 +86,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         proj = await open_project(config, store, plugins)
         app[keys.PROJECT] = proj
         await open_storages(proj, jobs)
+        models = app[keys.MODELS] = proj.predictor = Models(proj, jobs)
+        await models.open()
         worker = asyncio.create_task(run_sink_worker(proj), name="lsplug-sink-worker")
         await _call_hooks(plugins.pm.hook.lsplug_startup(app=app))
         yield
@@ -91,6 +96,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         worker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await worker
+        await models.close()
         await close_storages(proj)
     finally:
         await store.close()

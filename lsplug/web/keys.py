@@ -7,6 +7,7 @@ from aiohttp import web
 from lsplug.config import Config
 from lsplug.plugins import Plugins
 from lsplug.service.jobs import Jobs
+from lsplug.service.ml import Models
 from lsplug.service.project import Project
 from lsplug.store.base import Store
 
@@ -15,3 +16,4 @@ PLUGINS = web.AppKey("plugins", Plugins)
 STORE = web.AppKey("store", Store)
 PROJECT = web.AppKey("project", Project)
 JOBS = web.AppKey("jobs", Jobs)
+MODELS = web.AppKey("models", Models)

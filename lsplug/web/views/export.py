@@ -8,8 +8,9 @@ import time
 from aiohttp import web
 
 from lsplug.errors import BadInput
+from lsplug.export.resources import resource_reader
 from lsplug.hooks.types import ExportContext, ExportOptions
-from lsplug.web.keys import PROJECT
+from lsplug.web.keys import CONFIG, PROJECT
 from lsplug.web.requests import flag
 
 routes = web.RouteTableDef()
@@ -34,17 +35,14 @@ def export_options(request: web.Request) -> ExportOptions:
     )
 
 
-async def _no_resource(url: str) -> bytes | None:
-    return None
-
-
 @routes.get("/api/project/export")
 async def export(request: web.Request) -> web.StreamResponse:
     """Stream the export file (or zip) as it is produced."""
     project = request.app[PROJECT]
     exporter = project.exporter(request.query.get("format", "JSON"))
     options = export_options(request)
-    ctx = ExportContext(project.label_config, options, project.setting("title"), _no_resource)
+    reader = resource_reader(request.app[CONFIG])
+    ctx = ExportContext(project.label_config, options, project.setting("title"), reader)
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", str(project.setting("title"))).strip("-") or "export"
     name = f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}.{exporter.extension}"
     response = web.StreamResponse(headers={

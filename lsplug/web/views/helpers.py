@@ -61,6 +61,15 @@ async def import_example(request: web.Request) -> web.Response:
     return web.json_response(labelconfig.example_data(await _config_of(request)))
 
 
+@routes.get("/api/import-example/timeseries.csv")
+async def timeseries_example(request: web.Request) -> web.Response:
+    """A small CSV for a ``TimeSeries`` example: ``?columns=time,a,b`` (time first)."""
+    columns = [c for c in request.query.get("columns", "time,value").split(",") if c][:20]
+    if len(columns) < 2:
+        columns = [*columns, "value"] if columns else ["time", "value"]
+    return web.Response(text=labelconfig.timeseries_csv(columns), content_type="text/csv")
+
+
 def _example_file(kind: str, data: dict[str, Any]) -> tuple[bytes, str]:
     if kind == "json":
         return orjson.dumps([data, data], option=orjson.OPT_INDENT_2), "application/json"

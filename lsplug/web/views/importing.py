@@ -10,14 +10,17 @@ from aiohttp import BodyPartReader, web
 from lsplug.errors import BadInput, TooLarge
 from lsplug.importer.formats import FormatError, read_tasks
 from lsplug.web.keys import CONFIG, PROJECT
-from lsplug.web.requests import json_body, json_bytes_response
+from lsplug.web.requests import flag, json_body, json_bytes_response
 
 routes = web.RouteTableDef()
 
 
 @routes.post("/api/project/import")
 async def import_tasks(request: web.Request) -> web.Response:
-    """Import a JSON list or object, or multipart files; 201 with counts, 400 with errors."""
+    """Import a JSON list or object, or multipart files; 201 with counts, 400 with errors.
+
+    ``?dry_run=1`` checks everything and answers 200 with the counts, saving nothing.
+    """
     project = request.app[PROJECT]
     if request.content_type == "multipart/form-data":
         items = await _uploaded_items(request, project.label_config.data_types)
@@ -28,6 +31,9 @@ async def import_tasks(request: web.Request) -> web.Response:
     else:
         body = await json_body(request)
         items = body if isinstance(body, list) else [body]
+    if flag(request, "dry_run", False):  # check only: 200 with what would be imported
+        summary = await project.import_items(items, dry_run=True)
+        return json_bytes_response(orjson.dumps(summary.as_json()))
     summary = await project.import_items(items)
     return json_bytes_response(orjson.dumps(summary.as_json()), status=201)
 

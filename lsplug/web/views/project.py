@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from lsplug.config import parse_ml_backend
 from lsplug.errors import BadInput
-from lsplug.web.keys import PROJECT
+from lsplug.web.keys import MODELS, PROJECT
 from lsplug.web.requests import client_id, json_body, json_bytes_response
 
 routes = web.RouteTableDef()
@@ -23,6 +24,14 @@ async def patch_project(request: web.Request) -> web.Response:
     body = await json_body(request)
     if not isinstance(body, dict):
         raise BadInput("the body must be a JSON object of settings")
+    if "ml_backend" in body:  # "URL" or "name=URL": connect a model server
+        value = body.pop("ml_backend")
+        if not isinstance(value, str):
+            raise BadInput('ml_backend: expected "URL" or "name=URL"')
+        spec = parse_ml_backend(value)
+        models = request.app[MODELS]
+        await models.add(spec["url"], spec.get("name"))
+        body["ml_backends"] = models.entries()
     return web.json_response(await request.app[PROJECT].patch(body))
 
 

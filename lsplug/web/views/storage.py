@@ -6,7 +6,7 @@ from aiohttp import web
 
 from lsplug.errors import BadInput
 from lsplug.hooks.types import StorageError
-from lsplug.service.storage import storage_forms
+from lsplug.service.storage import public_settings, storage_forms
 from lsplug.service.storage_switch import switch
 from lsplug.web.keys import JOBS, PROJECT
 from lsplug.web.requests import json_body
@@ -20,8 +20,8 @@ async def get_storage_settings(request: web.Request) -> web.Response:
     project = request.app[PROJECT]
     stats = await project.store.outbox_stats(project.id)
     body = storage_forms(project)
-    body["source_storage"] = (await project.info())["source_storage"]
-    body["target_storage"] = (await project.info())["target_storage"]
+    body["source_storage"] = public_settings(project, "source", project.storages.source_settings)
+    body["target_storage"] = public_settings(project, "target", project.storages.sink_settings)
     body["sink_backlog"] = {
         "backlog": stats.backlog,
         "failing": stats.failing,

@@ -1,0 +1,1 @@
+"""Pieces the built-in exporters share: zips written while sent, RLE masks, PNG and NPY."""

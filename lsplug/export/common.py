@@ -1,0 +1,198 @@
+"""What the built-in exporters share: choosing completions, the summary, zip streaming."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+
+import orjson
+
+from lsplug.export.zipstream import ZipStream
+from lsplug.hooks.types import ExportContext, ExportOptions, TaskBatches
+
+CHUNK_SIZE = 256 * 1024
+"""Zip bytes are sent once this many are pending."""
+SUMMARY_NAME = "export_summary.json"
+MAX_LISTED = 1000
+"""The summary lists this many problems one by one, then only counts them."""
+
+Task = Mapping[str, Any]
+Item = Mapping[str, Any]
+
+
+def _age(completion: Mapping[str, Any]) -> tuple[float, float]:
+    """Sort key of completions: the newest is the largest ``created_at``, then ``id``."""
+    key = []
+    for name in ("created_at", "id"):
+        value = completion.get(name)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        key.append(float(value) if number and value is not None else 0.0)
+    return key[0], key[1]
+
+
+def kept_completions(task: Task, options: ExportOptions) -> list[Mapping[str, Any]]:
+    """The task's completions the options keep: cancelled ones or not, newest or all."""
+    completions = list(task.get("completions") or [])
+    if not options.include_cancelled:
+        completions = [c for c in completions if not c.get("was_cancelled")]
+    if options.completions == "newest" and len(completions) > 1:
+        completions = [max(completions, key=_age)]
+    return completions
+
+
+def newest_completion(task: Task, options: ExportOptions) -> Mapping[str, Any] | None:
+    """The newest completion kept (one-file formats of one answer per task use it)."""
+    completions = kept_completions(task, options)
+    return max(completions, key=_age) if completions else None
+
+
+def is_exported(task: Task, completions: Sequence[Any], options: ExportOptions) -> bool:
+    """Whether a task goes into the export: labeled-only exports skip tasks left empty."""
+    return bool(completions) or not options.only_labeled
+
+
+def task_data(task: Task) -> Mapping[str, Any]:
+    """The task's data as a mapping (a task of one bare value is ``{}``)."""
+    data = task.get("data")
+    return data if isinstance(data, Mapping) else {}
+
+
+@dataclass
+class Summary:
+    """What an export could not write, by reason, with the first ``MAX_LISTED`` listed."""
+
+    format: str
+    counts: Counter[str] = field(default_factory=Counter)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    written: Counter[str] = field(default_factory=Counter)
+
+    def skip(self, reason: str, task: Task, **where: Any) -> None:
+        """Note one thing left out, and why."""
+        self.counts[reason] += 1
+        if len(self.problems) < MAX_LISTED:
+            self.problems.append({"task": task.get("id"), "reason": reason, **where})
+
+    def count(self, what: str, n: int = 1) -> None:
+        """Count something written (images, regions...)."""
+        self.written[what] += n
+
+    def as_bytes(self) -> bytes:
+        """The summary file."""
+        return orjson.dumps(
+            {
+                "format": self.format,
+                "written": dict(self.written),
+                "skipped": dict(self.counts),
+                "skipped_total": sum(self.counts.values()),
+                "problems": self.problems,
+                "problems_listed": len(self.problems),
+            },
+            option=orjson.OPT_INDENT_2,
+        )
+
+
+def result_where(completion: Mapping[str, Any], item: Item) -> dict[str, Any]:
+    """Where a result item is, for the summary."""
+    return {
+        "completion": completion.get("id"),
+        "result": item.get("id"),
+        "from_name": item.get("from_name"),
+        "type": item.get("type"),
+    }
+
+
+# --- file names ------------------------------------------------------------------------------
+
+
+def base_name(url: str) -> str:
+    """The file name a task's URL ends with (``/data/upload/a.jpg?x=1`` gives ``a.jpg``)."""
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    if parts.query.startswith("d="):
+        path = unquote(parts.query[2:])
+    name = posixpath.basename(path.rstrip("/")) or "file"
+    return re.sub(r"[^\w.\-]+", "_", name)
+
+
+@dataclass
+class Names:
+    """Unique file stems in a zip: a repeated stem gets the task id as a suffix."""
+
+    used: set[str] = field(default_factory=set)
+
+    def unique(self, name: str, task_id: Any) -> str:
+        """``name`` if free, else ``stem_<task id>.ext`` (then a counter)."""
+        stem, dot, ext = name.rpartition(".")
+        if not dot:
+            stem, ext = name, ""
+        candidate, n = name, 0
+        while candidate.lower() in self.used:
+            n += 1
+            tail = f"_{task_id}" if n == 1 else f"_{task_id}_{n}"
+            candidate = f"{stem}{tail}{dot}{ext}"
+        self.used.add(candidate.lower())
+        return candidate
+
+
+def stem(name: str) -> str:
+    """A file name without its extension."""
+    return name.rpartition(".")[0] or name
+
+
+# --- zips ------------------------------------------------------------------------------------
+
+
+class ZipWriter(Protocol):
+    """One zip format: called per exported task, then once at the end."""
+
+    summary: Summary
+
+    async def task(self, task: Task, zs: ZipStream) -> None:
+        """Write what one task gives."""
+
+    async def finish(self, zs: ZipStream) -> None:
+        """Write the files made of every task (class lists, the COCO document...)."""
+
+
+async def stream_zip(batches: TaskBatches, writer: ZipWriter) -> AsyncIterator[bytes]:
+    """The zip of every task, yielded as it is written, then the summary, then the end."""
+    zs = ZipStream()
+    async for batch in batches:
+        for task in batch:
+            await writer.task(task, zs)
+            if zs.pending >= CHUNK_SIZE:
+                yield zs.take()
+    await writer.finish(zs)
+    zs.add(SUMMARY_NAME, writer.summary.as_bytes())
+    yield zs.close()
+
+
+async def add_resource(
+    ctx: ExportContext,
+    zs: ZipStream,
+    url: str,
+    folder: str,
+    name: str,
+    summary: Summary,
+    task: Task,
+) -> bool:
+    """Put a task's file into the zip when the export asks for resources; whether it did."""
+    if not ctx.options.download_resources:
+        return False
+    data = await ctx.open_resource(url)
+    if data is None:
+        summary.skip("resource not readable (only uploads and local files are)", task, url=url)
+        return False
+    zs.add(f"{folder}/{name}", data)
+    summary.count(folder)
+    return True
+
+
+def split_items(items: Sequence[Item]) -> Iterator[Item]:
+    """Result items that are dicts (a broken item is not ours to crash on)."""
+    return (item for item in items if isinstance(item, Mapping))

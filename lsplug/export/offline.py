@@ -1,0 +1,53 @@
+"""``lsplug export``: the same exporters as the API, run on the project's store offline."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from lsplug.config import Config
+from lsplug.export.resources import resource_reader
+from lsplug.hooks.types import ExportContext, ExportOptions
+from lsplug.plugins import load_plugins
+from lsplug.service.startup import open_project
+
+
+async def _counted(
+    batches: AsyncIterator[Sequence[Any]], bar: tqdm[Any]
+) -> AsyncIterator[Sequence[Any]]:
+    """The batches, advancing the progress bar by each one's size."""
+    async for batch in batches:
+        bar.update(len(batch))
+        yield batch
+
+
+async def export_to_file(
+    config: Config, name: str, out: Path, options: ExportOptions, progress: bool = True
+) -> int:
+    """Write the export in format ``name`` to ``out`` (atomically); the bytes written."""
+    from lsplug.web.app import make_store
+
+    plugins = load_plugins(config.disabled_plugins())
+    store = make_store(config)
+    await store.open()
+    try:
+        project = await open_project(config, store, plugins)
+        exporter = project.exporter(name)
+        ctx = ExportContext(
+            project.label_config, options, str(project.setting("title")), resource_reader(config)
+        )
+        total = project.row.labeled_count if options.only_labeled else project.row.task_count
+        partial = out.with_name(f".{out.name}.partial")
+        written = 0
+        with tqdm(total=total, unit="task", disable=not progress) as bar, partial.open("wb") as f:
+            async for chunk in exporter.export(_counted(project.export_tasks(options), bar), ctx):
+                f.write(chunk)
+                written += len(chunk)
+        os.replace(partial, out)
+        return written
+    finally:
+        await store.close()

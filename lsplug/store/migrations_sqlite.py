@@ -1,0 +1,45 @@
+"""Schema migrations of the SQLite store: numbered steps, each applied once, in order.
+
+Version 1 is the whole schema of ``schema_sqlite.sql``; every later step changes it. The
+version reached is kept in ``meta.schema_version``; a database newer than the code refuses
+to open (see :class:`lsplug.store.sqlite.SchemaTooNew`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from importlib import resources
+
+
+def _schema_v1() -> str:
+    return resources.files("lsplug.store").joinpath("schema_sqlite.sql").read_text()
+
+
+# Version 2: predictions say who made them; a task keeps the score of its newest prediction,
+# indexed among unlabeled tasks, so active-learning sampling is one index seek.
+_V2 = """
+ALTER TABLE predictions ADD COLUMN created_by TEXT;
+ALTER TABLE tasks ADD COLUMN score REAL;
+CREATE INDEX IF NOT EXISTS predictions_by_model
+    ON predictions (project_id, created_by, model_version, task_id);
+CREATE INDEX IF NOT EXISTS tasks_scored
+    ON tasks (project_id, score, id) WHERE is_labeled = 0 AND score IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_unscored
+    ON tasks (project_id, id) WHERE is_labeled = 0 AND score IS NULL;
+"""
+
+STEPS: list[str | None] = [None, None, _V2]  # index = the version a step reaches
+LATEST = len(STEPS) - 1
+
+
+def migrate(conn: sqlite3.Connection, version: int) -> None:
+    """Bring a database at ``version`` to :data:`LATEST`, one transaction per step."""
+    for target in range(version + 1, LATEST + 1):
+        script = _schema_v1() if target == 1 else STEPS[target]
+        assert script is not None
+        conn.executescript(
+            "BEGIN;"
+            + script
+            + f"INSERT OR REPLACE INTO meta VALUES ('schema_version', '{target}');"
+            "COMMIT;"
+        )

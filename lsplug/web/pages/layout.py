@@ -1,0 +1,100 @@
+"""Jinja2 set-up, the pages' security headers, and the helpers that render the layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from markupsafe import Markup
+
+import lsplug
+from lsplug.web.keys import PROJECT
+from lsplug.web.routing import add_routes
+
+LAYOUT = "layout.html"
+STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
+NAV = (
+    ("/", "Label"),
+    ("/tasks", "Tasks"),
+    ("/setup", "Setup"),
+    ("/import", "Import"),
+    ("/export", "Export"),
+    ("/model", "Model"),
+    ("/storage", "Storage"),
+)
+# The editor needs inline styles and data:/blob: images; every script comes from files here.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; media-src 'self' data: blob:; font-src 'self' data:; "
+    "connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'self'; "
+    "form-action 'self'; object-src 'none'"
+)
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """CSP, frame and sniffing headers on every HTML page; no sniffing anywhere."""
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.content_type == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def _layout_context(request: web.Request) -> dict[str, Any]:
+    """What every page's layout shows: the project title and the navigation."""
+    project = request.app.get(PROJECT)
+    title = project.setting("title") if project is not None else "lsplug"
+    return {"project_title": title, "nav": NAV, "path": request.path, "version": lsplug.__version__}
+
+
+def setup_pages(app: web.Application) -> None:
+    """Templates, static files, the pages' routes and their security headers."""
+    from lsplug.web.pages import connections, data, editor, labeling, media, setup, tasks
+
+    loader = jinja2.ChoiceLoader([jinja2.PackageLoader("lsplug", "templates")])
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=loader,
+        autoescape=jinja2.select_autoescape(default=True),
+    )
+    env.globals["LAYOUT"] = LAYOUT
+    app.middlewares.append(security_headers)
+    for module in (labeling, tasks, setup, data, connections, editor, media):
+        add_routes(app, module.routes)
+    app.router.add_static("/static", STATIC_DIR, append_version=False)
+
+
+def add_template_dir(app: web.Application, path: str | Path) -> None:
+    """Let ``render_page`` find a plugin's templates in ``path`` (after the core's own)."""
+    loader = aiohttp_jinja2.get_env(app).loader
+    assert isinstance(loader, jinja2.ChoiceLoader)
+    loader.loaders = [*loader.loaders, jinja2.FileSystemLoader(str(path))]
+
+
+def render_page(
+    request: web.Request, template: str, context: dict[str, Any], status: int = 200
+) -> web.Response:
+    """A page from ``template`` (which extends :data:`LAYOUT`) with ``context``."""
+    # The layout's context is merged here, not by aiohttp_jinja2's context processors,
+    # whose middleware stores a plain string key on the request (a warning in aiohttp 3.10+).
+    full = {**_layout_context(request), **context}
+    return aiohttp_jinja2.render_template(template, request, full, status=status)
+
+
+def layout_page(
+    request: web.Request, title: str, body: str | Markup, status: int = 200
+) -> web.Response:
+    """A page in the shared layout around ``body``, HTML the caller made safe."""
+    return render_page(request, "plain.html", {"title": title, "body": Markup(body)}, status)
+
+
+def message_page(request: web.Request, title: str, message: str, status: int) -> web.Response:
+    """A page that says one thing (not found, nothing left), with the layout around it."""
+    return render_page(request, "message.html", {"title": title, "message": message}, status)

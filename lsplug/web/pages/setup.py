@@ -1,0 +1,25 @@
+"""Page `/setup`: the label config editor with templates, validation and a live preview."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from lsplug.web.keys import PROJECT
+from lsplug.web.pages.examples import label_config_templates
+from lsplug.web.pages.labeling import script_json
+from lsplug.web.pages.layout import render_page
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/setup")
+async def setup_page(request: web.Request) -> web.Response:
+    """The current config in an editor, the templates to start from, the preview."""
+    templates = [{"group": t.group, "title": t.title, "config": t.config}
+                 for t in label_config_templates()]  # fmt: skip
+    return render_page(request, "setup.html", {
+        "title": "Setup",
+        "label_config": request.app[PROJECT].label_config.xml,
+        "templates": templates,
+        "templates_json": script_json({"templates": templates}),
+    })  # fmt: skip

@@ -1,0 +1,120 @@
+"""The objects under a bucket prefix as a task source.
+
+Implements the objects behind ``lsplug_source_types`` (registered in
+:mod:`lsplug_storage_s3`): :class:`S3Source`, a :class:`lsplug.hooks.TaskSource`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import orjson
+
+from lsplug.hooks import SourceItem, SourceObject, StorageContext, StorageError
+from lsplug.importer.formats import SUPPORTED_EXTENSIONS, read_tasks
+from lsplug_storage_s3.connection import S3Connection, field_errors
+
+MEDIA_ITEM = "object"
+
+
+def key_filter(settings: Mapping[str, Any]) -> re.Pattern[str] | None:
+    """The compiled ``regex_filter``, or None; a bad pattern is a field error."""
+    pattern = str(settings.get("regex_filter") or "")
+    try:
+        return re.compile(pattern) if pattern else None
+    except re.error as exc:
+        raise StorageError({"regex_filter": [f"not a regular expression: {exc}"]}) from None
+
+
+def media_key(settings: Mapping[str, Any], ctx: StorageContext) -> str:
+    """The data key media tasks use: the field, else the label config's first."""
+    key = str(settings.get("data_key") or "") or ctx.data_key
+    if not key:
+        raise StorageError({"data_key": ["required: the label config names no data key"]})
+    return key
+
+
+def split_url(url: str, scheme: str) -> tuple[str, str] | None:
+    """``(bucket, key)`` of ``<scheme>://bucket/key``, or None for another URL."""
+    head = f"{scheme}://"
+    if not url.startswith(head):
+        return None
+    bucket, _, key = url[len(head) :].partition("/")
+    return (bucket, key) if bucket and key else None
+
+
+def digest(task: Any) -> str:
+    """A short hash of a task's content, the same whatever the order of its keys."""
+    data = orjson.dumps(task, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()[:16]
+
+
+class S3Source:
+    """Tasks from every object under ``s3://bucket/prefix/``, listed page by page."""
+
+    def __init__(self, settings: Mapping[str, Any], ctx: StorageContext) -> None:
+        self.conn = S3Connection(settings)
+        self.ctx = ctx
+        self.regex = key_filter(settings)
+        self.media = bool(settings.get("use_blob_urls", True))
+        self.data_key = media_key(settings, ctx) if self.media else ctx.data_key
+        self.ttl = int(settings.get("presign_ttl") or 3600)
+
+    async def check(self) -> None:
+        """Raise :class:`StorageError` unless the bucket exists and can be listed."""
+        await self.conn.check_bucket()
+        client = await self.conn.client()
+        with field_errors(self.conn):
+            await client.list_objects_v2(
+                Bucket=self.conn.bucket, Prefix=self.conn.prefix, MaxKeys=1
+            )
+
+    def wanted(self, key: str) -> bool:
+        """Whether a listed key is a task's object (folder markers never are)."""
+        if key.endswith("/") or (self.regex is not None and not self.regex.search(key)):
+            return False
+        return self.media or os.path.splitext(key)[1].lower() in SUPPORTED_EXTENSIONS
+
+    async def list_objects(self) -> AsyncIterator[SourceObject]:
+        """Every wanted object under the prefix, recursively, 1,000 a page; version = ETag."""
+        client = await self.conn.client()
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.conn.bucket, Prefix=self.conn.prefix
+        )
+        async for page in pages:
+            for entry in page.get("Contents", ()):
+                if self.wanted(entry["Key"]):
+                    yield SourceObject(entry["Key"], entry["ETag"].strip('"'), entry["Size"])
+
+    async def read_object(self, obj: SourceObject) -> AsyncIterator[SourceItem]:
+        """A media object's one task, or the tasks a task file holds."""
+        if self.media:
+            url = f"s3://{self.conn.bucket}/{obj.key}"
+            yield SourceItem(MEDIA_ITEM, {self.data_key: url})
+            return
+        client = await self.conn.client()
+        response = await client.get_object(Bucket=self.conn.bucket, Key=obj.key)
+        async with response["Body"] as body:
+            content = await body.read()
+        tasks = await self.ctx.run_in_thread(read_tasks, obj.key, content, self.ctx.data_key)
+        for index, task in enumerate(tasks):
+            yield SourceItem(f"{index}:{digest(task)}", task)
+
+    async def sign_url(self, url: str) -> str | None:
+        """A presigned HTTPS GET URL for ``s3://bucket/key``, valid ``presign_ttl`` seconds."""
+        parts = split_url(url, "s3")
+        if parts is None:
+            return None
+        client = await self.conn.client()
+        signed: str = await client.generate_presigned_url(
+            "get_object", Params={"Bucket": parts[0], "Key": parts[1]}, ExpiresIn=self.ttl
+        )
+        return signed
+
+    async def close(self) -> None:
+        """Close the client."""
+        await self.conn.close()

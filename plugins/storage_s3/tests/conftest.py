@@ -1,0 +1,161 @@
+"""Fixtures of the S3 storage tests: real moto servers on free loopback ports, real apps."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from aiohttp.test_utils import TestClient
+
+from lsplug import config as lsconfig
+from lsplug.web.app import create_app
+
+IMAGE_CONFIG = '<View><Image name="image" value="$image"/><Choices name="c" toName="image">' \
+    '<Choice value="cat"/><Choice value="dog"/></Choices></View>'  # fmt: skip
+KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class MotoServer:
+    """A ``moto_server`` process; stopped and started again on the same port when asked."""
+
+    def __init__(
+        self, env: dict[str, str] | None = None, seed: tuple[str, int] | None = None
+    ) -> None:
+        self.seed = seed
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **(env or {})}
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the server and wait until it answers."""
+        exe = shutil.which("moto_server", path=str(Path(sys.executable).parent))
+        assert exe, "moto_server is not installed (pip install 'moto[server]')"
+        command = [exe, "-H", "127.0.0.1", "-p", str(self.port)]
+        if self.seed is not None:  # a bucket of many objects, seeded inside moto (fast)
+            script = str(Path(__file__).with_name("s3_seeded_server.py"))
+            command = [sys.executable, script, str(self.port), self.seed[0], str(self.seed[1])]
+        self.proc = subprocess.Popen(
+            command,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"moto_server did not answer on {self.url}")
+
+    def stop(self) -> None:
+        """Stop the server (its buckets are gone)."""
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+    def client(self) -> Any:
+        """A boto3 client of this server, to set up and look at buckets."""
+        return boto3.client("s3", endpoint_url=self.url, region_name="us-east-1", **KEYS)
+
+    def settings(self, bucket: str, **extra: Any) -> dict[str, Any]:
+        """The form of an ``s3`` storage on this server."""
+        return {"type": "s3", "bucket": bucket, "endpoint_url": self.url, **KEYS, **extra}
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[MotoServer]:
+    """One moto server for the session; each test uses buckets of its own."""
+    server = MotoServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fresh_moto() -> Iterator[MotoServer]:
+    """A moto server of this test alone (to stop and restart it)."""
+    server = MotoServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_moto() -> Iterator[Callable[..., MotoServer]]:
+    """``start_moto(env=..., seed=...)``: a started moto server of this test, stopped after."""
+    servers: list[MotoServer] = []
+
+    def start(**options: Any) -> MotoServer:
+        server = MotoServer(**options)
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def bucket(moto: MotoServer) -> str:
+    """A new, empty bucket on the session's server."""
+    name = f"b-{uuid.uuid4().hex[:12]}"
+    moto.client().create_bucket(Bucket=name)
+    return name
+
+
+Client = TestClient[Any, Any]
+
+
+@pytest.fixture
+def make_client(aiohttp_client: Any, tmp_path: Path) -> Callable[..., Awaitable[Client]]:
+    """A factory of clients of an image project; keyword arguments override config keys."""
+
+    async def make(**overrides: Any) -> Client:
+        raw: dict[str, Any] = {"label_config": IMAGE_CONFIG, "data_dir": str(tmp_path / "data")}
+        raw.update(overrides)
+        config = lsconfig.from_dict(raw)
+        config.config_dir = tmp_path
+        client: Client = await aiohttp_client(create_app(config))
+        return client
+
+    return make
+
+
+async def wait_until(check: Callable[[], Awaitable[bool]], seconds: float = 10.0) -> bool:
+    """Wait until an async check passes or ``seconds`` pass; whether it passed."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        if await check():
+            return True
+        await asyncio.sleep(0.05)
+    return await check()
+
+
+@pytest.fixture
+def poll() -> Callable[..., Awaitable[bool]]:
+    """``await poll(check, seconds)``: wait until an async check passes."""
+    return wait_until
