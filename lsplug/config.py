@@ -278,7 +278,8 @@ def redacted(config: Config) -> dict[str, Any]:
     return typing.cast(dict[str, Any], _redact(data))
 
 
-SECRET_WORDS = ("secret", "password", "token", "key", "credential")
+# Parts of setting names that hold secrets ("data_key" or "key_prefix" do not).
+SECRET_WORDS = ("secret", "password", "token", "access_key", "private_key", "credential", "api_key")
 
 
 def _redact(value: Any, key: str = "") -> Any:

@@ -18,6 +18,7 @@ from typing import Any
 
 from lsplug.errors import BadInput
 from lsplug.hooks.types import SourceItem, SourceObject, TaskSource
+from lsplug.labelconfig import LabelConfig
 from lsplug.service.items import to_new_tasks
 from lsplug.service.jobs import Job
 from lsplug.service.project import Project
@@ -86,8 +87,7 @@ class SourceSync:
         """Queue the new tasks of a batch; one query tells which items are known."""
         keys = [f"{o.key}#{i.key}" for o, items in reads if isinstance(items, list) for i in items]
         seen = await self.project.store.known_items(self.project.id, self.identity, keys)
-        data_types = self.project.label_config.data_types
-        converted = await asyncio.to_thread(_convert, reads, seen, data_types)
+        converted = await asyncio.to_thread(_convert, reads, seen, self.project.label_config)
         for obj, outcome in converted:
             if isinstance(outcome, str):
                 self.errors.append(f"{obj.key}: {outcome}")
@@ -108,7 +108,7 @@ class SourceSync:
 
 
 def _convert(
-    reads: list[Read], seen: set[str], data_types: dict[str, str]
+    reads: list[Read], seen: set[str], config: LabelConfig
 ) -> list[tuple[SourceObject, list[NewTask] | str]]:
     """Each object's unseen items as new tasks, or the error that keeps it out (blocking)."""
     out: list[tuple[SourceObject, list[NewTask] | str]] = []
@@ -120,7 +120,8 @@ def _convert(
             (k, i.task) for i in items if (k := f"{obj.key}#{i.key}") not in seen
         ]
         try:
-            tasks = to_new_tasks([t for _, t in fresh], data_types, [k for k, _ in fresh])
+            items_only, keys = [t for _, t in fresh], [k for k, _ in fresh]
+            tasks = to_new_tasks(items_only, config.data_types, keys, config=config)
         except BadInput as exc:
             out.append((obj, exc.detail))
             continue
