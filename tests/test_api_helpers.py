@@ -88,3 +88,17 @@ async def test_jobs_list_is_empty_at_first(client):
 
 async def test_an_unknown_job_is_404(client):
     assert (await client.get("/api/jobs/42")).status == 404
+
+
+@pytest.mark.parametrize(
+    ("tag", "media_type"),
+    [("Image", "image/png"), ("Audio", "audio/x-wav"), ("Video", "video/webm")],
+)
+async def test_the_example_media_of_each_media_tag_is_served(client, tag, media_type):
+    xml = f'<View><{tag} name="m" value="$media"/></View>'
+    resp = await client.post("/api/import-example", json={"label_config": xml})
+    url = (await resp.json())["media"]
+    media = await client.get(url)
+    assert media.status == 200
+    assert media.content_type == media_type
+    assert len(await media.read()) > 1000
