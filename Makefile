@@ -15,6 +15,7 @@ lint: install
 test: install lint
 	@bash scripts/install_chromium.sh
 	@bash scripts/install_ml_server.sh
+	@bash scripts/install_postgres.sh
 	.venv/bin/python -m pytest -q
 
 bench: install

@@ -16,6 +16,8 @@ from lsplug import __version__
 from lsplug import config as configmod
 from lsplug.config import SAMPLINGS, Config, ConfigError
 from lsplug.plugins import PluginError, load_plugins
+from lsplug.storecli import add_store_parsers, cmd_import_ls08, cmd_migrate
+from lsplug.usercli import add_user_parser, cmd_user, safe_host
 
 DEFAULT_CONFIG = "config.yaml"
 PATH_FLAGS = ("input_path", "output_dir", "data_dir", "label_config")
@@ -50,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="URL|NAME=URL",
         help="model servers to connect (replaces the config file's ml_backends)",
     )
+    start.add_argument(
+        "--multi-session", action="store_true", default=None, help="serve many projects"
+    )
+    start.add_argument("--username", help="basic-auth user name (as in Label Studio 0.8)")
+    start.add_argument("--password", help="basic-auth password (as in Label Studio 0.8)")
     init = sub.add_parser(
         "init",
         help="write a new project folder with its own config.yaml",
@@ -75,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     plugins.add_argument("--json", action="store_true", help="print JSON")
     _export_parser(sub)
+    add_user_parser(sub)
+    add_store_parsers(sub)
     return parser
 
 
@@ -131,9 +140,14 @@ def cmd_start(args: argparse.Namespace) -> int:
     overrides = {"host": args.host, "port": args.port, "label_config": args.label_config,
                  "input_path": args.input_path, "output_dir": args.output_dir,
                  "data_dir": args.data_dir, "sampling": args.sampling,
-                 "ml_backends": args.ml_backends}  # fmt: skip
+                 "ml_backends": args.ml_backends,
+                 "multi_session": args.multi_session}  # fmt: skip
     config = load_config(args.config, overrides)
+    if args.username and args.password:
+        config.auth = {**(config.auth or {}), "username": args.username,
+                       "password": args.password}  # fmt: skip
     _setup_logging(config)
+    config.host = safe_host(config)
     app = create_app(config)
     print(
         f"lsplug {__version__}: serving {config.title!r} at http://{config.host}:{config.port}",
@@ -242,6 +256,9 @@ COMMANDS = {
     "plugins": cmd_plugins,
     "export": cmd_export,
     "templates": cmd_templates,
+    "user": cmd_user,
+    "migrate": cmd_migrate,
+    "import-ls08": cmd_import_ls08,
 }
 
 

@@ -99,6 +99,7 @@ class Config:
     lease_seconds: int = 600
     max_body_mb: int = 256
     multi_session: bool = False
+    allowed_hosts: list[str] = field(default_factory=list)  # URL imports, model servers
     config_dir: Path = field(default=Path("."), metadata={"internal": True})
 
     def path(self, value: str) -> Path:

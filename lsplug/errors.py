@@ -46,3 +46,21 @@ class TooLarge(LsplugError):
     """A body or file over a size limit: 413."""
 
     status = 413
+
+
+class Unauthorized(LsplugError):
+    """No valid sign-in where one is needed: 401."""
+
+    status = 401
+
+
+class Forbidden(LsplugError):
+    """A signed-in person asking for what is not theirs, or a cross-site write: 403."""
+
+    status = 403
+
+
+class TooManyRequests(LsplugError):
+    """Too many attempts (sign-in) in a short time: 429."""
+
+    status = 429

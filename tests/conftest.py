@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from pgserver import pg_server  # noqa: F401  (a session fixture: one PostgreSQL server)
 
 from lsplug import config as lsconfig
 from lsplug.web.app import create_app

@@ -154,10 +154,23 @@ def _filtered(task: Task, options: ExportOptions) -> bytes:
     return orjson.dumps(plain)
 
 
+async def _stream_joined(batches: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """A JSON list of batches whose items are already joined by commas, a batch a chunk."""
+    separator = b"["
+    async for joined in batches:
+        if joined:
+            yield separator + joined
+            separator = b","
+    yield b"]" if separator == b"," else b"[]"
+
+
 def export_json(batches: TaskBatches, ctx: ExportContext) -> AsyncIterator[bytes]:
     """Stream ``JSON``: the tasks as the tasks API shows them, filtered only when asked."""
     options = ctx.options
     if options.completions == "all" and options.include_cancelled:
+        json_batches = getattr(batches, "json_batches", None)
+        if callable(json_batches):  # the server's TaskStream: the store writes the JSON
+            return _stream_joined(json_batches())
         return _stream_list(batches, lambda batch: [_as_stored(t) for t in batch])
     return _stream_list(batches, lambda batch: [_filtered(t, options) for t in batch])
 

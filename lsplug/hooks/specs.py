@@ -93,8 +93,10 @@ def lsplug_routes() -> Sequence[web.AbstractRouteDef]:
     """Add HTTP routes (API endpoints or pages) to the app.
 
     Called once per app, when it is created, before the core's own routes are frozen. A
-    handler reaches the project through ``request.app[lsplug.web.keys.PROJECT]``. A route
-    that collides with the core's stops the start.
+    handler reaches the caller's project through ``lsplug.web.access.project_of(request)``
+    (``request.app[lsplug.web.keys.PROJECT]`` is the default project only), and the
+    caller through ``caller_of(request)``. A route that collides with the core's stops the
+    start.
 
     :returns: route definitions, e.g. those of an ``aiohttp.web.RouteTableDef``.
     """

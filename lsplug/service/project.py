@@ -19,6 +19,7 @@ import orjson
 from lsplug import labelconfig
 from lsplug.config import SAMPLINGS, Config
 from lsplug.errors import BadInput, NotFound
+from lsplug.export.tasks import TaskStream
 from lsplug.hooks.types import CompletionSink, Exporter, ExportOptions, TaskSource
 from lsplug.labelconfig import LabelConfig, LabelConfigError
 from lsplug.plugins import Plugins
@@ -385,9 +386,9 @@ class Project:
             formats=[e.name for e in fitting],
         )
 
-    def export_tasks(self, options: ExportOptions) -> AsyncIterator[list[TaskRecord]]:
-        """The tasks an export reads, batch by batch."""
-        return self.store.iter_tasks(self.id, options.only_labeled)
+    def export_tasks(self, options: ExportOptions) -> TaskStream:
+        """The tasks an export reads, batch by batch (or as JSON, see :class:`TaskStream`)."""
+        return TaskStream(self.store, self.id, options.only_labeled)
 
 
 def _fits(exporter: Exporter, config: LabelConfig) -> bool:

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from lsplug.hooks.types import CompletionSink, StorageError, TaskSource
+from lsplug.service.exclusive import one_process_at_a_time
 from lsplug.service.jobs import Job, Jobs
 from lsplug.service.project import Project
 from lsplug.service.startup import chosen_storage
@@ -54,8 +55,12 @@ def start_sync(project: Project, jobs: Jobs) -> Job | None:
     if source is None or settings is None:
         return None
     identity = source_identity(settings, secret_names(project, "source", str(settings["type"])))
+    work = SourceSync(project, source, identity).run
+    lock = f"lsplug-sync:{project.id}"  # several processes on one store: one syncs at a time
     return jobs.start(
-        "sync", f"sync from {settings['type']} source", SourceSync(project, source, identity).run
+        "sync",
+        f"sync from {settings['type']} source",
+        one_process_at_a_time(project.store, lock, work),
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,17 +43,27 @@ class SourceSync:
         self.marks: list[tuple[str, str]] = []
         self.errors: list[str] = []
         self.imported = 0
+        # seconds spent per step: list (the source's listing and the known objects),
+        # read (the objects' contents), convert (known items, tasks made), write (store)
+        self.timings = dict.fromkeys(("list", "read", "convert", "write"), 0.0)
 
     async def run(self, job: Job) -> None:
         """List the source, read what is new, import in batches; progress in ``job``."""
+        started = time.perf_counter()
         known = await self.project.store.known_objects(self.project.id, self.identity)
         todo = [o async for o in self.source.list_objects() if known.get(o.key) != o.version]
         del known
+        self.timings["list"] += time.perf_counter() - started
         job.total = len(todo)
         try:
             for start in range(0, len(todo), READ_BATCH):
                 batch = todo[start : start + READ_BATCH]
-                await self._take(await self._read_all(batch))
+                began = time.perf_counter()
+                reads = await self._read_all(batch)
+                read = time.perf_counter()
+                await self._take(reads)
+                self.timings["read"] += read - began
+                self.timings["convert"] += time.perf_counter() - read
                 job.done += len(batch)
                 if len(self.pending) >= FLUSH_TASKS:
                     await self._flush()
@@ -61,7 +72,12 @@ class SourceSync:
         if self.errors:
             job.error = f"{len(self.errors)} objects not imported: " + "; ".join(self.errors[:20])
         log.info(
-            "sync of %s: %d tasks imported from %d objects", self.identity, self.imported, len(todo)
+            "sync of %s: %d tasks imported from %d objects; seconds: %s",
+            self.identity,
+            self.imported,
+            len(todo),
+            ", ".join(f"{step} {took:.2f}" for step, took in self.timings.items()),
+            extra={"sync_timings": dict(self.timings), "sync_objects": len(todo)},
         )
 
     async def _read_all(self, batch: Sequence[SourceObject]) -> list[Read]:
@@ -99,12 +115,14 @@ class SourceSync:
     async def _flush(self) -> None:
         """Import the queued tasks, then mark their objects synced: one write each."""
         store, pid = self.project.store, self.project.id
+        began = time.perf_counter()
         if self.pending:
             result = await store.import_tasks(pid, self.pending, self.identity)
             self.imported += len(result.task_ids)
         if self.marks:
             await store.mark_objects(pid, self.identity, self.marks)
         self.pending, self.marks = [], []
+        self.timings["write"] += time.perf_counter() - began
 
 
 def _convert(

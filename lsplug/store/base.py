@@ -34,6 +34,15 @@ class ProjectRow:
     created_at: int
 
 
+@dataclass(frozen=True)
+class UserRow:
+    """A person who signs in."""
+
+    id: int
+    name: str
+    password_hash: str
+
+
 @dataclass
 class NewTask:
     """A task to import: its data as JSON bytes, and completions and predictions as dicts.
@@ -95,6 +104,39 @@ class Store(Protocol):
         settings: dict[str, Any] | None = None, title: str | None = None,
     ) -> ProjectRow:  # fmt: skip
         """Change the label config, settings or title; returns the new row."""
+
+    async def find_project(self, uuid: str) -> ProjectRow | None:
+        """The project with ``uuid``, or None."""
+
+    async def list_projects(self) -> list[ProjectRow]:
+        """Every project, oldest first."""
+
+    # people (sign-in); a credential is a session or an API token, kept as its digest
+    async def add_user(self, name: str, password_hash: str) -> UserRow:
+        """Add a person, or set the password of the one called ``name``."""
+
+    async def find_user(self, name: str) -> UserRow | None:
+        """The person called ``name``, or None."""
+
+    async def count_users(self) -> int:
+        """How many people can sign in."""
+
+    async def add_credential(
+        self, digest: str, kind: str, user_id: int, expires_at: int | None
+    ) -> None:
+        """Keep a session or token digest (``kind``: ``session`` or ``token``)."""
+
+    async def credential_user(self, digest: str, kind: str, now: int) -> UserRow | None:
+        """The person a credential of ``kind`` belongs to, unless unknown or expired."""
+
+    async def delete_credential(self, digest: str) -> None:
+        """Forget a credential (sign-out)."""
+
+    async def set_member(self, project_id: int, user_id: int, role: str) -> None:
+        """Make a person a member of a project (``owner`` or ``annotator``)."""
+
+    async def member_role(self, project_id: int, user_id: int) -> str | None:
+        """A person's role in a project, or None when not a member."""
 
     # tasks
     async def import_tasks(

@@ -28,7 +28,31 @@ CREATE INDEX IF NOT EXISTS tasks_unscored
     ON tasks (project_id, id) WHERE is_labeled = 0 AND score IS NULL;
 """
 
-STEPS: list[str | None] = [None, None, _V2]  # index = the version a step reaches
+# Version 3: people, their sign-in secrets (session and API token digests) and the projects
+# they belong to; who made a completion is kept in its body (``completed_by``).
+_V3 = """
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS credentials (
+    digest TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    user_id INTEGER NOT NULL,
+    expires_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS credentials_by_user ON credentials (user_id, kind);
+CREATE TABLE IF NOT EXISTS members (
+    project_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    PRIMARY KEY (project_id, user_id)
+);
+"""
+
+STEPS: list[str | None] = [None, None, _V2, _V3]  # index = the version a step reaches
 LATEST = len(STEPS) - 1
 
 

@@ -27,9 +27,11 @@ from lsplug.store.base import (
     ProjectRow,
     Strategy,
     TaskOrder,
+    UserRow,
 )
 from lsplug.store.migrations_sqlite import LATEST, migrate
 from lsplug.store.sqlite_engine import Readers, Writer, connect
+from lsplug.store.sqlite_export import JsonBatch, json_after, next_limit, read_ahead
 
 SCHEMA_VERSION = LATEST
 INSERT_CHUNK = 5000
@@ -173,6 +175,119 @@ class SQLiteStore:
             return _project(row)
 
         result: ProjectRow = await self._write(op)
+        return result
+
+    async def find_project(self, uuid: str) -> ProjectRow | None:
+        """The project with ``uuid``, or None."""
+
+        def op(conn: sqlite3.Connection) -> ProjectRow | None:
+            row = conn.execute(
+                f"SELECT {PROJECT_COLUMNS} FROM projects WHERE uuid=?", (uuid,)
+            ).fetchone()
+            return _project(row) if row else None
+
+        result: ProjectRow | None = await self._read(op)
+        return result
+
+    async def list_projects(self) -> list[ProjectRow]:
+        """Every project, oldest first."""
+
+        def op(conn: sqlite3.Connection) -> list[ProjectRow]:
+            rows = conn.execute(f"SELECT {PROJECT_COLUMNS} FROM projects ORDER BY id")
+            return [_project(r) for r in rows]
+
+        result: list[ProjectRow] = await self._read(op)
+        return result
+
+    # --- people ----------------------------------------------------------------------------
+
+    async def add_user(self, name: str, password_hash: str) -> UserRow:
+        """Add a person, or set the password of the one called ``name``."""
+
+        def op(conn: sqlite3.Connection) -> UserRow:
+            conn.execute(
+                "INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET password_hash=excluded.password_hash",
+                (name, password_hash, int(time.time())),
+            )
+            row = conn.execute(
+                "SELECT id, name, password_hash FROM users WHERE name=?", (name,)
+            ).fetchone()
+            return UserRow(*row)
+
+        result: UserRow = await self._write(op)
+        return result
+
+    async def find_user(self, name: str) -> UserRow | None:
+        """The person called ``name``, or None."""
+
+        def op(conn: sqlite3.Connection) -> UserRow | None:
+            row = conn.execute(
+                "SELECT id, name, password_hash FROM users WHERE name=?", (name,)
+            ).fetchone()
+            return UserRow(*row) if row else None
+
+        result: UserRow | None = await self._read(op)
+        return result
+
+    async def count_users(self) -> int:
+        """How many people can sign in."""
+        result: int = await self._read(
+            lambda conn: conn.execute("SELECT count(*) FROM users").fetchone()[0]
+        )
+        return result
+
+    async def add_credential(
+        self, digest: str, kind: str, user_id: int, expires_at: int | None
+    ) -> None:
+        """Keep a session or token digest."""
+        await self._write(
+            lambda conn: conn.execute(
+                "INSERT OR REPLACE INTO credentials VALUES (?, ?, ?, ?)",
+                (digest, kind, user_id, expires_at),
+            )
+        )
+
+    async def credential_user(self, digest: str, kind: str, now: int) -> UserRow | None:
+        """The person a live credential belongs to."""
+
+        def op(conn: sqlite3.Connection) -> UserRow | None:
+            row = conn.execute(
+                "SELECT u.id, u.name, u.password_hash FROM credentials c "
+                "JOIN users u ON u.id = c.user_id WHERE c.digest=? AND c.kind=? "
+                "AND (c.expires_at IS NULL OR c.expires_at > ?)",
+                (digest, kind, now),
+            ).fetchone()
+            return UserRow(*row) if row else None
+
+        result: UserRow | None = await self._read(op)
+        return result
+
+    async def delete_credential(self, digest: str) -> None:
+        """Forget a credential."""
+        await self._write(
+            lambda conn: conn.execute("DELETE FROM credentials WHERE digest=?", (digest,))
+        )
+
+    async def set_member(self, project_id: int, user_id: int, role: str) -> None:
+        """Make a person a member of a project."""
+        await self._write(
+            lambda conn: conn.execute(
+                "INSERT OR REPLACE INTO members VALUES (?, ?, ?)", (project_id, user_id, role)
+            )
+        )
+
+    async def member_role(self, project_id: int, user_id: int) -> str | None:
+        """A person's role in a project, or None."""
+
+        def op(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute(
+                "SELECT role FROM members WHERE project_id=? AND user_id=?",
+                (project_id, user_id),
+            ).fetchone()
+            return row[0] if row else None
+
+        result: str | None = await self._read(op)
         return result
 
     # --- tasks -----------------------------------------------------------------------------
@@ -336,22 +451,31 @@ class SQLiteStore:
     async def iter_tasks(
         self, project_id: int, only_labeled: bool, batch_size: int = 1000
     ) -> AsyncIterator[list[TaskRecord]]:
-        """Keyset-paged stream of tasks in id order."""
-        last = -1
-        while True:
-            batch: list[TaskRecord] = await self._read(
-                partial(
-                    _records_after,
-                    project_id=project_id,
-                    after=last,
-                    limit=batch_size,
-                    only_labeled=only_labeled,
-                )
-            )
-            if not batch:
-                return
-            last = batch[-1].id
+        """Keyset-paged stream of tasks in id order, the next batch read while this one is used."""
+        read = partial(
+            _records_after, project_id=project_id, limit=batch_size, only_labeled=only_labeled
+        )
+
+        def after(batch: list[TaskRecord]) -> Callable[[sqlite3.Connection], Any] | None:
+            return partial(read, after=batch[-1].id) if batch else None
+
+        async for batch in read_ahead(self._read, partial(read, after=-1), after):
             yield batch
+
+    async def iter_task_json(
+        self, project_id: int, only_labeled: bool, batch_size: int = 5000
+    ) -> AsyncIterator[bytes]:
+        """Like :meth:`iter_tasks`, each batch as its tasks' JSON joined by commas (about
+        1 MiB), made on the reader thread: for exports that only splice tasks' JSON."""
+        read = partial(json_after, project_id=project_id, only_labeled=only_labeled)
+
+        def after(batch: JsonBatch) -> Callable[[sqlite3.Connection], Any] | None:
+            last, count, _ = batch
+            return partial(read, after=last, limit=next_limit(batch, batch_size)) if count else None
+
+        first = partial(read, after=-1, limit=min(batch_size, 1000))
+        async for _, _, blob in read_ahead(self._read, first, after):
+            yield blob
 
     # --- completions -----------------------------------------------------------------------
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import inspect
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -13,18 +11,28 @@ from aiohttp import web
 
 from lsplug.config import Config
 from lsplug.plugins import Plugins, load_plugins
+from lsplug.service.auth import Accounts, load_key
 from lsplug.service.jobs import Jobs
-from lsplug.service.ml import Models
-from lsplug.service.outbox import run_sink_worker
-from lsplug.service.startup import open_project
-from lsplug.service.storage_switch import close_storages, open_storages
+from lsplug.service.projects import Projects
 from lsplug.store.base import Store
 from lsplug.store.sqlite import SQLiteStore
 from lsplug.web import keys
+from lsplug.web.access import resolve_caller
 from lsplug.web.middleware import errors_as_json
 from lsplug.web.pages import setup_pages
 from lsplug.web.routing import add_routes
-from lsplug.web.views import export, helpers, importing, models, project, storage, tasks
+from lsplug.web.views import (
+    export,
+    helpers,
+    importing,
+    members,
+    models,
+    openapi,
+    project,
+    sessions,
+    storage,
+    tasks,
+)
 
 log = logging.getLogger(__name__)
 CORE_ROUTES = (
@@ -35,6 +43,9 @@ CORE_ROUTES = (
     storage.routes,
     helpers.routes,
     models.routes,
+    sessions.routes,
+    openapi.routes,
+    members.routes,
 )
 
 
@@ -47,7 +58,11 @@ def make_store(config: Config) -> Store:
         return SQLiteStore(
             config.path(url.removeprefix("sqlite:").removeprefix("//")), config.store.synchronous
         )
-    raise ValueError(f"store.url: {url!r} is not a supported store (sqlite:PATH)")
+    if url.startswith(("postgresql:", "postgres:")):
+        from lsplug.store.postgres import PostgresStore  # asyncpg only when asked for
+
+        return PostgresStore(url)
+    raise ValueError(f"store.url: {url!r} is not a supported store (sqlite:PATH, postgresql://...)")
 
 
 def create_app(
@@ -57,7 +72,9 @@ def create_app(
 ) -> web.Application:
     """A new app for ``config``: its own plugin manager, store and project."""
     plugins = plugins or load_plugins(config.disabled_plugins(), extra_plugins)
-    app = web.Application(middlewares=[errors_as_json], client_max_size=config.max_body_bytes)
+    app = web.Application(
+        middlewares=[errors_as_json, resolve_caller], client_max_size=config.max_body_bytes
+    )
     app[keys.CONFIG] = config
     app[keys.PLUGINS] = plugins
     app[keys.JOBS] = Jobs()
@@ -77,26 +94,22 @@ async def _call_hooks(results: list[object]) -> None:
 
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
-    """Open the store and the project, start background work; undo it all at the end."""
+    """Open the store and the projects, start background work; undo it all at the end."""
     config, plugins, jobs = app[keys.CONFIG], app[keys.PLUGINS], app[keys.JOBS]
     store = make_store(config)
     await store.open()
     app[keys.STORE] = store
     try:
-        proj = await open_project(config, store, plugins)
-        app[keys.PROJECT] = proj
-        await open_storages(proj, jobs)
-        models = app[keys.MODELS] = proj.predictor = Models(proj, jobs)
-        await models.open()
-        worker = asyncio.create_task(run_sink_worker(proj), name="lsplug-sink-worker")
-        await _call_hooks(plugins.pm.hook.lsplug_startup(app=app))
-        yield
-        await _call_hooks(plugins.pm.hook.lsplug_cleanup(app=app))
-        await jobs.cancel_all()
-        worker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await worker
-        await models.close()
-        await close_storages(proj)
+        app[keys.ACCOUNTS] = Accounts(store, load_key(config.data_path))
+        projects = app[keys.PROJECTS] = Projects(config, store, plugins, jobs)
+        try:
+            default = await projects.open_default()
+            app[keys.PROJECT], app[keys.MODELS] = default.project, default.models
+            await _call_hooks(plugins.pm.hook.lsplug_startup(app=app))
+            yield
+            await _call_hooks(plugins.pm.hook.lsplug_cleanup(app=app))
+            await jobs.cancel_all()
+        finally:
+            await projects.close()
     finally:
         await store.close()

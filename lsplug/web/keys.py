@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiohttp import web
 
 from lsplug.config import Config
 from lsplug.plugins import Plugins
+from lsplug.service.auth import Accounts
 from lsplug.service.jobs import Jobs
 from lsplug.service.ml import Models
 from lsplug.service.project import Project
-from lsplug.store.base import Store
+from lsplug.service.projects import OpenProject, Projects
+from lsplug.store.base import Store, UserRow
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a request: a signed-in person (and how), or nobody when sign-in is off."""
+
+    user: UserRow | None = None
+    via: str = "anonymous"  # "session", "token", "basic" or "anonymous"
+    admin: bool = False  # the --username/--password account of the config file
+
 
 CONFIG = web.AppKey("config", Config)
 PLUGINS = web.AppKey("plugins", Plugins)
@@ -17,3 +31,7 @@ STORE = web.AppKey("store", Store)
 PROJECT = web.AppKey("project", Project)
 JOBS = web.AppKey("jobs", Jobs)
 MODELS = web.AppKey("models", Models)
+PROJECTS = web.AppKey("projects", Projects)
+ACCOUNTS = web.AppKey("accounts", Accounts)
+CALLER = web.RequestKey("caller", Caller)
+CURRENT = web.RequestKey("current_project", OpenProject)

@@ -11,6 +11,7 @@ from aiohttp import web
 from lsplug.errors import BadInput
 from lsplug.importer.formats import FormatError, read_json_body
 from lsplug.service.bulk import gc_paused
+from lsplug.web.keys import CALLER
 
 CLIENT_HEADER = "X-Lsplug-Client"
 CLIENT_COOKIE = "lsplug_client"
@@ -68,7 +69,11 @@ def flag(request: web.Request, name: str, default: bool) -> bool:
 
 
 def client_id(request: web.Request) -> str:
-    """Who is asking, for task leases: a header, a cookie, or the address and user agent."""
+    """Who is asking, for task leases: the signed-in person, else a header, a cookie, or
+    the address and user agent."""
+    caller = request.get(CALLER)
+    if caller is not None and caller.user is not None:
+        return f"user:{caller.user.id}"
     explicit = request.headers.get(CLIENT_HEADER) or request.cookies.get(CLIENT_COOKIE)
     if explicit:
         return explicit[:200]

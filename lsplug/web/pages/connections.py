@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from lsplug.web.keys import PROJECT
+from lsplug.web.access import project_of
 from lsplug.web.pages.layout import render_page
 
 routes = web.RouteTableDef()
@@ -19,5 +19,5 @@ async def model_page(request: web.Request) -> web.Response:
 @routes.get("/storage")
 async def storage_page(request: web.Request) -> web.Response:
     """Source and target forms from the plugins' fields, sync jobs, the sink backlog."""
-    info = await request.app[PROJECT].info()
+    info = await project_of(request).info()
     return render_page(request, "storage.html", {"title": "Storage", "info": info})

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from lsplug.web.keys import CONFIG, PROJECT
+from lsplug.web.access import project_of
+from lsplug.web.keys import CONFIG
 from lsplug.web.pages.layout import render_page
 
 routes = web.RouteTableDef()
@@ -13,7 +14,7 @@ routes = web.RouteTableDef()
 @routes.get("/import")
 async def import_page(request: web.Request) -> web.Response:
     """Drop files or paste JSON; check before importing."""
-    project = request.app[PROJECT]
+    project = project_of(request)
     return render_page(request, "import.html", {
         "title": "Import",
         "data_types": project.label_config.data_types,
@@ -25,7 +26,7 @@ async def import_page(request: web.Request) -> web.Response:
 @routes.get("/export")
 async def export_page(request: web.Request) -> web.Response:
     """The formats that fit the label config, with their options."""
-    project = request.app[PROJECT]
+    project = project_of(request)
     return render_page(request, "export.html", {
         "title": "Export",
         "formats": [e.as_json() for e in project.formats()],

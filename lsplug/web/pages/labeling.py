@@ -9,7 +9,8 @@ from aiohttp import web
 from markupsafe import Markup
 
 from lsplug.errors import NotFound
-from lsplug.web.keys import CONFIG, PROJECT
+from lsplug.web.access import project_of
+from lsplug.web.keys import CONFIG
 from lsplug.web.pages.editor import editor_interfaces, editor_urls
 from lsplug.web.pages.layout import message_page, render_page
 from lsplug.web.requests import client_id
@@ -33,7 +34,7 @@ def editor_boot(request: web.Request, **extra: Any) -> dict[str, Any]:
     config = request.app[CONFIG]
     interfaces = editor_interfaces(config.editor.interfaces)
     return {
-        "config": request.app[PROJECT].label_config.xml,
+        "config": project_of(request).label_config.xml,
         "interfaces": interfaces.names,
         "check_empty": interfaces.check_empty,
         "user": USER,
@@ -43,7 +44,7 @@ def editor_boot(request: web.Request, **extra: Any) -> dict[str, Any]:
 
 async def _task_bytes(request: web.Request) -> bytes | None:
     """The task to label: ``?task_id=N``, else the next one leased to this client."""
-    project = request.app[PROJECT]
+    project = project_of(request)
     wanted = request.query.get("task_id", "")
     if wanted:
         if not wanted.isdigit():
@@ -58,7 +59,7 @@ async def _task_bytes(request: web.Request) -> bytes | None:
 @routes.get("/")
 async def label_page(request: web.Request) -> web.Response:
     """The editor on a task; `/welcome` for a project without tasks."""
-    project = request.app[PROJECT]
+    project = project_of(request)
     try:
         task = await _task_bytes(request)
     except NotFound as exc:
@@ -87,5 +88,5 @@ async def preview_page(request: web.Request) -> web.Response:
 @routes.get("/welcome")
 async def welcome_page(request: web.Request) -> web.Response:
     """The three steps of a new project: config, import, label."""
-    info = await request.app[PROJECT].info()
+    info = await project_of(request).info()
     return render_page(request, "welcome.html", {"title": "Welcome", "info": info})

@@ -12,7 +12,7 @@ from aiohttp.typedefs import Handler
 from markupsafe import Markup
 
 import lsplug
-from lsplug.web.keys import PROJECT
+from lsplug.web.keys import CALLER, CURRENT, PROJECT
 from lsplug.web.routing import add_routes
 
 LAYOUT = "layout.html"
@@ -49,9 +49,13 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 def _layout_context(request: web.Request) -> dict[str, Any]:
     """What every page's layout shows: the project title and the navigation."""
-    project = request.app.get(PROJECT)
+    current = request.get(CURRENT)
+    project = current.project if current is not None else request.app.get(PROJECT)
     title = project.setting("title") if project is not None else "lsplug"
-    return {"project_title": title, "nav": NAV, "path": request.path, "version": lsplug.__version__}
+    caller = request.get(CALLER)
+    user = caller.user.name if caller is not None and caller.user is not None else None
+    return {"project_title": title, "nav": NAV, "path": request.path,
+            "version": lsplug.__version__, "user": user}  # fmt: skip
 
 
 def setup_pages(app: web.Application) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import mimetypes
+
 from aiohttp import web
 
 from lsplug.errors import NotFound
 from lsplug.web.keys import CONFIG
 
 routes = web.RouteTableDef()
+INLINE_TYPES = ("image/", "audio/", "video/", "text/plain")
+NEVER_INLINE = frozenset({"image/svg+xml"})  # an SVG runs scripts
 
 
 @routes.get("/data/upload/{name}")
@@ -18,4 +22,9 @@ async def uploaded_file(request: web.Request) -> web.FileResponse:
     path = folder / name
     if name.startswith(".") or "/" in name or "\\" in name or not path.is_file():
         raise NotFound(f"no uploaded file {name!r}")
-    return web.FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
+    headers = {"Cache-Control": "public, max-age=3600", "Content-Security-Policy": "sandbox"}
+    ctype = mimetypes.guess_type(name)[0] or ""
+    if not ctype.startswith(INLINE_TYPES) or ctype in NEVER_INLINE:  # no HTML/SVG on our origin
+        headers["Content-Type"] = "application/octet-stream"
+        headers["Content-Disposition"] = "attachment"
+    return web.FileResponse(path, headers=headers)

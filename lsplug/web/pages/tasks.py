@@ -9,7 +9,7 @@ from aiohttp import web
 
 from lsplug.errors import BadInput
 from lsplug.store.base import TASK_ORDERS, TaskOrder
-from lsplug.web.keys import PROJECT
+from lsplug.web.access import project_of
 from lsplug.web.pages.layout import render_page
 from lsplug.web.requests import int_param
 
@@ -37,7 +37,7 @@ def task_row(task: dict[str, Any]) -> dict[str, Any]:
 @routes.get("/tasks")
 async def tasks_page(request: web.Request) -> web.Response:
     """A page of tasks; ``page``, ``page_size`` and ``order`` as in `/api/tasks`."""
-    project = request.app[PROJECT]
+    project = project_of(request)
     page = int_param(request, "page", 1)
     page_size = int_param(request, "page_size", 30)
     order = request.query.get("order", "id")

@@ -10,7 +10,7 @@ from aiohttp import web
 from lsplug.errors import BadInput
 from lsplug.export.resources import resource_reader
 from lsplug.hooks.types import ExportContext, ExportOptions
-from lsplug.web.keys import CONFIG, PROJECT
+from lsplug.web.access import project_of
 from lsplug.web.requests import flag
 
 routes = web.RouteTableDef()
@@ -19,7 +19,7 @@ routes = web.RouteTableDef()
 @routes.get("/api/project/export/formats")
 async def formats(request: web.Request) -> web.Response:
     """The formats that fit the current label config."""
-    return web.json_response([e.as_json() for e in request.app[PROJECT].formats()])
+    return web.json_response([e.as_json() for e in project_of(request).formats()])
 
 
 def export_options(request: web.Request) -> ExportOptions:
@@ -38,10 +38,10 @@ def export_options(request: web.Request) -> ExportOptions:
 @routes.get("/api/project/export")
 async def export(request: web.Request) -> web.StreamResponse:
     """Stream the export file (or zip) as it is produced."""
-    project = request.app[PROJECT]
+    project = project_of(request)
     exporter = project.exporter(request.query.get("format", "JSON"))
     options = export_options(request)
-    reader = resource_reader(request.app[CONFIG])
+    reader = resource_reader(project.config)  # the project's own folders only
     ctx = ExportContext(project.label_config, options, project.setting("title"), reader)
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", str(project.setting("title"))).strip("-") or "export"
     name = f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}.{exporter.extension}"

@@ -12,7 +12,8 @@ from aiohttp import web
 import lsplug
 from lsplug import labelconfig
 from lsplug.errors import BadInput, NotFound
-from lsplug.web.keys import JOBS, PLUGINS, PROJECT, STORE
+from lsplug.web.access import jobs_of, project_of
+from lsplug.web.keys import PLUGINS, STORE
 from lsplug.web.requests import json_body
 
 routes = web.RouteTableDef()
@@ -22,7 +23,7 @@ EDITOR_VERSION = "1.4.0"
 @routes.get("/api/health")
 async def health(request: web.Request) -> web.Response:
     """``{"status": "up"}`` when the server and its store answer."""
-    project = request.app[PROJECT]
+    project = project_of(request)
     await request.app[STORE].get_project(project.id)
     return web.json_response({"status": "up"})
 
@@ -50,8 +51,8 @@ async def _config_of(request: web.Request) -> labelconfig.LabelConfig:
             body = await json_body(request, default={})
             xml = body.get("label_config") if isinstance(body, dict) else None
     if xml is None:
-        return request.app[PROJECT].label_config
-    return request.app[PROJECT].check_label_config(xml)
+        return project_of(request).label_config
+    return project_of(request).check_label_config(xml)
 
 
 @routes.get("/api/import-example")
@@ -98,7 +99,7 @@ def _example_file(kind: str, data: dict[str, Any]) -> tuple[bytes, str]:
 async def import_example_file(request: web.Request) -> web.Response:
     """An example import file for the project's config, as an attachment."""
     kind = request.query.get("q", "json")
-    body, ctype = _example_file(kind, labelconfig.example_data(request.app[PROJECT].label_config))
+    body, ctype = _example_file(kind, labelconfig.example_data(project_of(request).label_config))
     headers = {"Content-Disposition": f'attachment; filename="example.{kind}"'}
     return web.Response(body=body, content_type=ctype, headers=headers)
 
@@ -107,13 +108,13 @@ async def import_example_file(request: web.Request) -> web.Response:
 async def list_jobs(request: web.Request) -> web.Response:
     """Background jobs (sync, sink backfill) with their progress, newest first."""
     kind = request.query.get("kind")
-    return web.json_response([j.as_json() for j in request.app[JOBS].list(kind)])
+    return web.json_response([j.as_json() for j in jobs_of(request).list(kind)])
 
 
 @routes.get("/api/jobs/{job_id}")
 async def get_job(request: web.Request) -> web.Response:
     """One background job."""
-    job = request.app[JOBS].get(int_param_from(request.match_info["job_id"]))
+    job = jobs_of(request).get(int_param_from(request.match_info["job_id"]))
     if job is None:
         raise NotFound(f"job {request.match_info['job_id']} not found")
     return web.json_response(job.as_json())

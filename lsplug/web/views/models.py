@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from lsplug.errors import BadInput
-from lsplug.web.keys import MODELS, PROJECT
+from lsplug.web.access import models_of, project_of
 from lsplug.web.requests import json_body, json_bytes_response
 
 routes = web.RouteTableDef()
@@ -17,7 +17,7 @@ INLINE_LIMIT = 1000  # specific_tasks up to this many are predicted before answe
 @routes.get("/api/models")
 async def list_models(request: web.Request) -> web.Response:
     """The connected model servers with their health, version and training state."""
-    return web.json_response({"models": await request.app[MODELS].refresh()})
+    return web.json_response({"models": await models_of(request).refresh()})
 
 
 @routes.delete("/api/models")
@@ -27,16 +27,16 @@ async def delete_model(request: web.Request) -> web.Response:
     name = body.get("name") if isinstance(body, dict) else None
     if not isinstance(name, str):
         raise BadInput('send {"name": "<model name>"}')
-    models = request.app[MODELS]
+    models = models_of(request)
     await models.remove(name)
-    await request.app[PROJECT].patch({"ml_backends": models.entries()})
+    await project_of(request).patch({"ml_backends": models.entries()})
     return web.Response(status=204)
 
 
 @routes.post("/api/models/train")
 async def train(request: web.Request) -> web.Response:
     """Send every completed task to every connected model."""
-    jobs = await request.app[MODELS].train()
+    jobs = await models_of(request).train()
     return web.json_response({"details": "Training started", "jobs": jobs})
 
 
@@ -57,7 +57,7 @@ def _task_ids(request: web.Request, body: Any) -> list[int]:
 @routes.post("/api/models/predictions")
 async def predictions(request: web.Request) -> web.Response:
     """Predict one task's data, some tasks, or all tasks (in the background)."""
-    models, project = request.app[MODELS], request.app[PROJECT]
+    models, project = models_of(request), project_of(request)
     mode = request.query.get("mode", "data")
     if not models.models:
         raise BadInput("no model server is connected; connect one with ml_backends")

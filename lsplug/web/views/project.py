@@ -5,8 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from lsplug.config import parse_ml_backend
-from lsplug.errors import BadInput
-from lsplug.web.keys import MODELS, PROJECT
+from lsplug.errors import BadInput, Forbidden, NotFound
+from lsplug.service.fetch import check_server_url
+from lsplug.web.access import caller_of, may_open, models_of, project_of, remember_project
+from lsplug.web.keys import CONFIG, PROJECTS
 from lsplug.web.requests import client_id, json_body, json_bytes_response
 
 routes = web.RouteTableDef()
@@ -15,7 +17,7 @@ routes = web.RouteTableDef()
 @routes.get("/api/project")
 async def get_project(request: web.Request) -> web.Response:
     """Settings and state of the project."""
-    return web.json_response(await request.app[PROJECT].info())
+    return web.json_response(await project_of(request).info())
 
 
 @routes.patch("/api/project")
@@ -29,16 +31,48 @@ async def patch_project(request: web.Request) -> web.Response:
         if not isinstance(value, str):
             raise BadInput('ml_backend: expected "URL" or "name=URL"')
         spec = parse_ml_backend(value)
-        models = request.app[MODELS]
+        signed_in = caller_of(request).via != "anonymous"  # a shared server: no internal hosts
+        await check_server_url(spec["url"], request.app[CONFIG].allowed_hosts, not signed_in)
+        models = models_of(request)
         await models.add(spec["url"], spec.get("name"))
         body["ml_backends"] = models.entries()
-    return web.json_response(await request.app[PROJECT].patch(body))
+    return web.json_response(await project_of(request).patch(body))
 
 
 @routes.post("/api/project")
 async def create_project(request: web.Request) -> web.Response:
-    """Create a project: only in multi-session mode."""
-    raise BadInput("this server runs one project; start it with --multi-session to create more")
+    """Create a project (multi-session mode): 201 with it; its creator becomes its owner.
+
+    The caller's current project stays as it was: `/api/project-switch` changes it.
+    """
+    if not request.app[CONFIG].multi_session:
+        raise BadInput("this server runs one project; start it with --multi-session to create more")
+    title = request.query.get("desc") or request.query.get("title") or "New project"
+    if len(title) > 500:
+        raise BadInput("desc: a title is at most 500 characters")
+    opened = await request.app[PROJECTS].create(title)
+    user = caller_of(request).user
+    if user is not None:
+        await opened.project.store.set_member(opened.project.id, user.id, "owner")
+    return web.json_response(await opened.project.info(), status=201)
+
+
+@routes.get("/api/project-switch")
+async def switch_project(request: web.Request) -> web.Response:
+    """Make a project the caller's current one: 302 to `/` for a browser, 200 JSON else."""
+    uuid = request.query.get("uuid", "")
+    opened = await request.app[PROJECTS].get(uuid) if uuid else None
+    if opened is None:
+        raise NotFound(f"project {uuid!r} not found")
+    if not await may_open(request, caller_of(request), opened):
+        raise Forbidden(f"you are not a member of project {uuid}")
+    response: web.Response
+    if "text/html" in request.headers.get("Accept", ""):
+        response = web.Response(status=302, headers={"Location": "/"})
+    else:
+        response = web.json_response(await opened.project.info())
+    remember_project(request, response, uuid)
+    return response
 
 
 async def label_config_input(request: web.Request) -> str:
@@ -64,18 +98,18 @@ async def label_config_input(request: web.Request) -> str:
 async def save_label_config(request: web.Request) -> web.Response:
     """Save the label config: 201 when valid, 400 with its errors otherwise."""
     xml = await label_config_input(request)
-    await request.app[PROJECT].save_label_config(xml)
+    await project_of(request).save_label_config(xml)
     return web.json_response({"label_config": xml}, status=201)
 
 
 @routes.post("/api/validate-config")
 async def validate_label_config(request: web.Request) -> web.Response:
     """Check a label config without saving it: 204 when valid."""
-    request.app[PROJECT].check_label_config(await label_config_input(request))
+    project_of(request).check_label_config(await label_config_input(request))
     return web.Response(status=204)
 
 
 @routes.get("/api/project/next")
 async def next_task(request: web.Request) -> web.Response:
     """Lease the next task to label to this client."""
-    return json_bytes_response(await request.app[PROJECT].next_task(client_id(request)))
+    return json_bytes_response(await project_of(request).next_task(client_id(request)))

@@ -8,7 +8,7 @@ from lsplug.errors import BadInput
 from lsplug.hooks.types import StorageError
 from lsplug.service.storage import public_settings, storage_forms
 from lsplug.service.storage_switch import switch
-from lsplug.web.keys import JOBS, PROJECT
+from lsplug.web.access import jobs_of, project_of
 from lsplug.web.requests import json_body
 
 routes = web.RouteTableDef()
@@ -17,7 +17,7 @@ routes = web.RouteTableDef()
 @routes.get("/api/project/storage-settings")
 async def get_storage_settings(request: web.Request) -> web.Response:
     """The current source and target, and the form of every storage type."""
-    project = request.app[PROJECT]
+    project = project_of(request)
     stats = await project.store.outbox_stats(project.id)
     body = storage_forms(project)
     body["source_storage"] = public_settings(project, "source", project.storages.source_settings)
@@ -40,7 +40,7 @@ async def set_storage(request: web.Request) -> web.Response:
     if not isinstance(settings, dict) or not isinstance(settings.get("type"), str):
         return web.json_response({"errors": {"type": ["the storage type is required"]}}, status=400)
     try:
-        job = await switch(request.app[PROJECT], request.app[JOBS], role, settings)  # type: ignore[arg-type]
+        job = await switch(project_of(request), jobs_of(request), role, settings)  # type: ignore[arg-type]
     except StorageError as exc:
         return web.json_response({"errors": exc.errors}, status=400)
     return web.json_response({"result": "ok", "job": job.as_json() if job else None}, status=201)

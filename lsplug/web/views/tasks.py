@@ -10,7 +10,7 @@ from aiohttp import web
 
 from lsplug.errors import BadInput, NotFound
 from lsplug.store.base import TASK_ORDERS, TaskOrder
-from lsplug.web.keys import PROJECT
+from lsplug.web.access import caller_of, project_of
 from lsplug.web.requests import client_id, flag, int_param, json_body, json_bytes_response
 
 routes = web.RouteTableDef()
@@ -45,7 +45,7 @@ async def list_tasks(request: web.Request) -> web.StreamResponse:
     order = request.query.get("order", "id")
     if order not in TASK_ORDERS:
         raise BadInput(f"order: {order!r} is not one of {', '.join(TASK_ORDERS)}")
-    chunks = request.app[PROJECT].task_page(page, page_size, cast(TaskOrder, order))
+    chunks = project_of(request).task_page(page, page_size, cast(TaskOrder, order))
     if page_size > STREAM_ABOVE:
         return await _stream(request, chunks)
     return json_bytes_response(b"".join([c async for c in chunks]))
@@ -54,20 +54,20 @@ async def list_tasks(request: web.Request) -> web.StreamResponse:
 @routes.delete("/api/tasks")
 async def delete_all_tasks(request: web.Request) -> web.Response:
     """Delete every task with its completions and predictions."""
-    await request.app[PROJECT].delete_all_tasks()
+    await project_of(request).delete_all_tasks()
     return web.Response(status=204)
 
 
 @routes.get("/api/tasks/{task_id}")
 async def get_task(request: web.Request) -> web.Response:
     """One task."""
-    return json_bytes_response(await request.app[PROJECT].task_json(_task_id(request)))
+    return json_bytes_response(await project_of(request).task_json(_task_id(request)))
 
 
 @routes.delete("/api/tasks/{task_id}")
 async def delete_task(request: web.Request) -> web.Response:
     """Delete one task."""
-    await request.app[PROJECT].delete_task(_task_id(request))
+    await project_of(request).delete_task(_task_id(request))
     return web.Response(status=204)
 
 
@@ -77,13 +77,13 @@ async def rewrite_task(request: web.Request) -> web.Response:
     """Rewrite a task's data, completions, predictions or meta."""
     task_id = _task_id(request)
     body = await json_body(request)
-    return json_bytes_response(await request.app[PROJECT].rewrite_task(task_id, body))
+    return json_bytes_response(await project_of(request).rewrite_task(task_id, body))
 
 
 @routes.post("/api/tasks/{task_id}/release")
 async def release_task(request: web.Request) -> web.Response:
     """Give back a task handed out by `/api/project/next` before its lease runs out."""
-    await request.app[PROJECT].release(_task_id(request), client_id(request))
+    await project_of(request).release(_task_id(request), client_id(request))
     return web.Response(status=204)
 
 
@@ -95,21 +95,24 @@ async def add_completion(request: web.Request) -> web.Response:
     cancelled = flag(request, "was_cancelled", False)
     if isinstance(body, dict) and body.get("was_cancelled") is True:
         cancelled = True
-    saved = await request.app[PROJECT].add_completion(task_id, body, cancelled)
+    user = caller_of(request).user
+    if user is not None and isinstance(body, dict):  # who made it: never what a client claims
+        body["completed_by"] = user.name
+    saved = await project_of(request).add_completion(task_id, body, cancelled)
     return web.json_response({"id": saved["id"]}, status=201)
 
 
 @routes.get("/api/tasks/{task_id}/completions")
 async def list_completions(request: web.Request) -> web.Response:
     """A task's completions."""
-    found = await request.app[PROJECT].completions(_task_id(request))
+    found = await project_of(request).completions(_task_id(request))
     return json_bytes_response(orjson.dumps(found))
 
 
 @routes.delete("/api/tasks/{task_id}/completions")
 async def delete_task_completions(request: web.Request) -> web.Response:
     """Delete a task's completions."""
-    await request.app[PROJECT].delete_task_completions(_task_id(request))
+    await project_of(request).delete_task_completions(_task_id(request))
     return web.Response(status=204)
 
 
@@ -118,7 +121,9 @@ async def update_completion(request: web.Request) -> web.Response:
     """Merge fields into a completion."""
     task_id, completion_id = _task_id(request), _task_id(request, "completion_id")
     patch = await json_body(request)
-    saved = await request.app[PROJECT].update_completion(task_id, completion_id, patch)
+    if caller_of(request).user is not None and isinstance(patch, dict):
+        patch.pop("completed_by", None)
+    saved = await project_of(request).update_completion(task_id, completion_id, patch)
     return json_bytes_response(orjson.dumps(saved))
 
 
@@ -126,18 +131,18 @@ async def update_completion(request: web.Request) -> web.Response:
 async def delete_completion(request: web.Request) -> web.Response:
     """Delete one completion."""
     task_id, completion_id = _task_id(request), _task_id(request, "completion_id")
-    await request.app[PROJECT].delete_completion(task_id, completion_id)
+    await project_of(request).delete_completion(task_id, completion_id)
     return web.Response(status=204)
 
 
 @routes.get("/api/completions")
 async def labeled_ids(request: web.Request) -> web.StreamResponse:
     """``{"ids": [...]}``: the tasks that have completions."""
-    return await _stream(request, request.app[PROJECT].labeled_ids())
+    return await _stream(request, project_of(request).labeled_ids())
 
 
 @routes.delete("/api/completions")
 async def delete_all_completions(request: web.Request) -> web.Response:
     """Delete every completion of the project."""
-    await request.app[PROJECT].delete_all_completions()
+    await project_of(request).delete_all_completions()
     return web.Response(status=204)

@@ -6,10 +6,11 @@ Implements the objects behind ``lsplug_source_types`` (registered in
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -19,6 +20,7 @@ from lsplug.importer.formats import SUPPORTED_EXTENSIONS, read_tasks
 from lsplug_storage_s3.connection import S3Connection, field_errors
 
 MEDIA_ITEM = "object"
+LIST_CONCURRENCY = 16  # folders of the prefix listed at once
 
 
 def key_filter(settings: Mapping[str, Any]) -> re.Pattern[str] | None:
@@ -80,15 +82,50 @@ class S3Source:
         return self.media or os.path.splitext(key)[1].lower() in SUPPORTED_EXTENSIONS
 
     async def list_objects(self) -> AsyncIterator[SourceObject]:
-        """Every wanted object under the prefix, recursively, 1,000 a page; version = ETag."""
+        """Every wanted object under the prefix, recursively, in key order; version = ETag.
+
+        The prefix's first level is listed with the delimiter ``/``; its folders are then
+        listed recursively, several at once (:data:`LIST_CONCURRENCY`), and yielded in key
+        order as a plain listing would. A bucket answers each 1,000-key page slowly
+        (S3 and moto alike), so folders listed in parallel cut the wait; a prefix with no
+        folders is listed exactly as before.
+        """
         client = await self.conn.client()
-        pages = client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.conn.bucket, Prefix=self.conn.prefix
+        bucket, prefix = self.conn.bucket, self.conn.prefix
+        entries: list[tuple[str, SourceObject | None]] = []  # (key or folder, object)
+        top = client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=prefix, Delimiter="/"
         )
-        async for page in pages:
-            for entry in page.get("Contents", ()):
-                if self.wanted(entry["Key"]):
-                    yield SourceObject(entry["Key"], entry["ETag"].strip('"'), entry["Size"])
+        async for page in top:
+            entries.extend((o.key, o) for o in self._objects(page))
+            entries.extend((p["Prefix"], None) for p in page.get("CommonPrefixes", ()))
+        entries.sort(key=lambda e: e[0])
+        folders = [name for name, obj in entries if obj is None]
+        gate = asyncio.Semaphore(LIST_CONCURRENCY)
+
+        async def folder(name: str) -> list[SourceObject]:
+            async with gate:
+                pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=name)
+                return [o async for page in pages for o in self._objects(page)]
+
+        listings = {name: asyncio.ensure_future(folder(name)) for name in folders}
+        try:
+            for name, obj in entries:
+                if obj is not None:
+                    yield obj
+                else:
+                    for found in await listings[name]:
+                        yield found
+        finally:
+            for pending in listings.values():
+                pending.cancel()
+            await asyncio.gather(*listings.values(), return_exceptions=True)
+
+    def _objects(self, page: Mapping[str, Any]) -> Iterator[SourceObject]:
+        """The wanted objects of one listing page."""
+        for entry in page.get("Contents", ()):
+            if self.wanted(entry["Key"]):
+                yield SourceObject(entry["Key"], entry["ETag"].strip('"'), entry["Size"])
 
     async def read_object(self, obj: SourceObject) -> AsyncIterator[SourceItem]:
         """A media object's one task, or the tasks a task file holds."""

@@ -1,0 +1,107 @@
+"""Routes of signing in and out, `/api/user` and its API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from markupsafe import escape
+
+from lsplug.errors import BadInput, Unauthorized
+from lsplug.web.access import SESSION_COOKIE, caller_of
+from lsplug.web.keys import ACCOUNTS
+from lsplug.web.pages.layout import layout_page
+from lsplug.web.requests import json_body
+
+routes = web.RouteTableDef()
+LOGIN_FORM = """<h1>Sign in</h1>
+<form method="post" action="/user/login" class="lsp-form">
+  <input type="hidden" name="next" value="{next}">
+  <label>User name <input name="username" autocomplete="username" required></label>
+  <label>Password <input name="password" type="password" autocomplete="current-password"
+    required></label>
+  <button type="submit" class="lsp-button lsp-primary">Sign in</button>
+  <p role="alert">{message}</p>
+</form>"""
+
+
+def _safe_next(value: Any) -> str:
+    """Only a path of this site: never another host (an open redirect)."""
+    if isinstance(value, str) and value.startswith("/") and not value.startswith(("//", "/\\")):
+        return value
+    return "/"
+
+
+@routes.get("/user/login")
+async def login_page(request: web.Request) -> web.Response:
+    """The sign-in form."""
+    body = LOGIN_FORM.format(next=escape(_safe_next(request.query.get("next"))), message="")
+    return layout_page(request, "Sign in", body)
+
+
+async def _credentials(request: web.Request) -> dict[str, Any]:
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return dict(await request.post())
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise BadInput('send {"username": ..., "password": ...}')
+    return body
+
+
+@routes.post("/user/login")
+async def login(request: web.Request) -> web.Response:
+    """Check the password; a session cookie and 302 to ``next`` (forms) or 200 (JSON)."""
+    form = await _credentials(request)
+    name, password = form.get("username"), form.get("password")
+    if not isinstance(name, str) or not isinstance(password, str):
+        raise BadInput("username and password are required")
+    accounts = request.app[ACCOUNTS]
+    user = await accounts.check(name, password, request.remote or "")
+    is_form = request.content_type != "application/json"
+    if user is None:
+        if is_form:
+            body = LOGIN_FORM.format(
+                next=escape(_safe_next(form.get("next"))),
+                message="Wrong user name or password.",
+            )
+            return layout_page(request, "Sign in", body, status=401)
+        raise Unauthorized("wrong user name or password")
+    response = (
+        web.Response(status=302, headers={"Location": _safe_next(form.get("next"))})
+        if is_form
+        else web.json_response({"user": user.name})
+    )
+    response.set_cookie(
+        SESSION_COOKIE, await accounts.new_session(user), httponly=True, samesite="Lax",
+        secure=request.secure, path="/", max_age=14 * 24 * 3600,
+    )  # fmt: skip
+    return response
+
+
+@routes.post("/user/logout")
+async def logout(request: web.Request) -> web.Response:
+    """End the session; 302 to the sign-in page."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        await request.app[ACCOUNTS].end_session(cookie)
+    response = web.Response(status=302, headers={"Location": "/user/login"})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@routes.get("/api/user")
+async def whoami(request: web.Request) -> web.Response:
+    """``{"user": name}`` of the caller (null when sign-in is off)."""
+    caller = caller_of(request)
+    name = caller.user.name if caller.user else None
+    return web.json_response({"user": name, "via": caller.via})
+
+
+@routes.post("/api/user/token")
+async def new_token(request: web.Request) -> web.Response:
+    """A new API token for the signed-in caller: 201 ``{"token": ...}`` (shown once)."""
+    user = caller_of(request).user
+    if user is None:
+        raise Unauthorized("sign in as a user to get an API token")
+    token = await request.app[ACCOUNTS].new_token(user)
+    return web.json_response({"token": token, "user": user.name}, status=201)
