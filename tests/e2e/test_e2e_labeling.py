@@ -82,3 +82,17 @@ def test_the_last_task_done_says_so(page: Any, start_server: StartServer) -> Non
     page.get_by_role("button", name="skip-task").click()
     page.wait_for_selector("body[data-lsp-task=none]")
     assert page.locator("#lsp-done").is_visible()
+
+
+def test_the_editors_hotkeys_choose_a_label_and_submit(
+    page: Any, start_server: StartServer
+) -> None:
+    server = start_server(tasks=TEXTS)
+    page.goto(server.base + "/")
+    wait_ready(page, 0)
+    page.keyboard.press("2")  # the second label of the config: ORG
+    select_text(page, 0, 12)
+    page.keyboard.press("Control+Enter")  # the editor's submit hotkey
+    wait_ready(page, 1)
+    [item] = wait_for_completion(server, 0)["result"]
+    assert item["value"]["labels"] == ["ORG"]
