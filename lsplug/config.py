@@ -100,6 +100,7 @@ class Config:
     max_body_mb: int = 256
     multi_session: bool = False
     allowed_hosts: list[str] = field(default_factory=list)  # URL imports, model servers
+    local_files_roots: list[str] = field(default_factory=list)  # served at /data/local-files
     config_dir: Path = field(default=Path("."), metadata={"internal": True})
 
     def path(self, value: str) -> Path:

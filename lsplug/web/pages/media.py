@@ -1,8 +1,11 @@
-"""Route `/data/upload/<file>`: media files uploaded into ``<data_dir>/upload``."""
+"""Routes `/data/upload/<file>` (uploaded media) and `/data/local-files/?d=<path>` (media
+from the folders listed in ``local_files_roots``, never from anywhere else)."""
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
+from pathlib import Path
 
 from aiohttp import web
 
@@ -22,9 +25,41 @@ async def uploaded_file(request: web.Request) -> web.FileResponse:
     path = folder / name
     if name.startswith(".") or "/" in name or "\\" in name or not path.is_file():
         raise NotFound(f"no uploaded file {name!r}")
+    return _safe_file(path)
+
+
+def _safe_file(path: Path) -> web.FileResponse:
+    """A file served so that it cannot run script on our origin (no inline HTML or SVG)."""
     headers = {"Cache-Control": "public, max-age=3600", "Content-Security-Policy": "sandbox"}
-    ctype = mimetypes.guess_type(name)[0] or ""
-    if not ctype.startswith(INLINE_TYPES) or ctype in NEVER_INLINE:  # no HTML/SVG on our origin
+    ctype = mimetypes.guess_type(path.name)[0] or ""
+    if not ctype.startswith(INLINE_TYPES) or ctype in NEVER_INLINE:
         headers["Content-Type"] = "application/octet-stream"
         headers["Content-Disposition"] = "attachment"
     return web.FileResponse(path, headers=headers)
+
+
+def _inside_roots(wanted: str, roots: list[Path]) -> Path | None:
+    """The file ``wanted`` names inside one of ``roots``, after following every link."""
+    candidate = Path(wanted)
+    if ".." in candidate.parts:
+        return None
+    for root in roots:
+        real_root = root.resolve()
+        path = (candidate if candidate.is_absolute() else real_root / candidate).resolve()
+        if path.is_relative_to(real_root) and path.is_file():
+            return path
+    return None
+
+
+@routes.get("/data/local-files/")
+async def local_file(request: web.Request) -> web.FileResponse:
+    """A local media file (``?d=`` relative to a root, or absolute inside one)."""
+    config = request.app[CONFIG]
+    wanted = request.query.get("d", "")
+    if not config.local_files_roots:
+        raise NotFound("serving local files is off: list folders in local_files_roots")
+    roots = [config.path(r) for r in config.local_files_roots]
+    found = await asyncio.to_thread(_inside_roots, wanted, roots) if wanted else None
+    if found is None:
+        raise NotFound(f"no file {wanted!r} in the folders of local_files_roots")
+    return _safe_file(found)
