@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +22,7 @@ from lsplug.config import parse_ml_backend
 from lsplug.errors import BadInput, NotFound
 from lsplug.hooks.types import MLBackend, MLContext, Prediction
 from lsplug.records import TaskRecord
+from lsplug.service.exclusive import one_process_at_a_time
 from lsplug.service.jobs import Job, Jobs
 from lsplug.service.project import Project
 
@@ -245,9 +246,15 @@ class Models:
         if not self.models:
             raise BadInput("no model server is connected; connect one with ml_backends")
         what = "all tasks" if task_ids is None else f"{len(task_ids)} tasks"
-        return self.jobs.start(
-            "predict", f"predictions for {what}", lambda job: self._predict_all(job, task_ids)
-        )
+
+        async def predict(job: Job) -> None:
+            await self._predict_all(job, task_ids)
+
+        work: Callable[[Job], Awaitable[None]] = predict
+        if task_ids is None:  # with several processes on one store, one of them predicts
+            lock = f"predict-all:{self.project.id}"
+            work = one_process_at_a_time(self.project.store, lock, work)
+        return self.jobs.start("predict", f"predictions for {what}", work)
 
     async def _predict_all(self, job: Job, task_ids: Sequence[int] | None) -> None:
         project = self.project
