@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from lsplug import __version__
+from lsplug import __version__, ls08
 from lsplug import config as configmod
 from lsplug.config import SAMPLINGS, Config, ConfigError
 from lsplug.plugins import PluginError, load_plugins
@@ -41,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
         help="serve a project (the default command)",
         description="Serve the project of a config file; flags override the file.",
     )
+    start.add_argument(
+        "dir", nargs="?", type=Path,
+        help="a project folder: its config.yaml, or a Label Studio 0.8 project to open as is",
+    )  # fmt: skip
     _project_flags(start)
     start.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     start.add_argument("--port", type=int, help="port to listen on (default 8200)")
@@ -142,12 +146,21 @@ def cmd_start(args: argparse.Namespace) -> int:
                  "data_dir": args.data_dir, "sampling": args.sampling,
                  "ml_backends": args.ml_backends,
                  "multi_session": args.multi_session}  # fmt: skip
-    config = load_config(args.config, overrides)
+    config_path, ls08_dir = args.config, ls08.folder_of_config(args.config)
+    if args.dir is not None:
+        if args.config is not None:
+            raise ConfigError("give a project folder or -c CONFIG, not both")
+        config_path, ls08_dir = ls08.config_of_folder(args.dir, DEFAULT_CONFIG)
+    config = load_config(config_path, overrides)
+    if ls08_dir is not None:
+        config = ls08.adapt_config(config, ls08_dir, overrides)
     if args.username and args.password:
         config.auth = {**(config.auth or {}), "username": args.username,
                        "password": args.password}  # fmt: skip
     _setup_logging(config)
     config.host = safe_host(config)
+    if ls08_dir is not None and ls08.import_once(config, ls08_dir):
+        print(f"imported the Label Studio 0.8 project {ls08_dir} into {config.data_path}")
     app = create_app(config)
     print(
         f"lsplug {__version__}: serving {config.title!r} at http://{config.host}:{config.port}",

@@ -28,6 +28,7 @@ LEGACY_KEYS = frozenset(
         "protocol", "allow_serving_local_files", "task_page_auto_update_timer",
         "show_project_links_in_multisession", "templates_dir", "label_config_updated",
         "input_format", "use_gevent", "log_level", "init", "force",
+        "allow_delete_completions", "description",
     }
 )  # fmt: skip
 

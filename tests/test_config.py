@@ -145,3 +145,25 @@ def test_disabled_plugins_and_plugin_settings() -> None:
     assert config.disabled_plugins() == ["json_exporters"]
     assert config.plugin_settings("s3") == {"region": "eu"}
     assert config.plugin_settings("json_exporters") == {}
+
+
+def test_the_config_json_label_studio_08_wrote_for_a_new_project_loads(tmp_path: Path) -> None:
+    written_by_08 = {
+        "allow_delete_completions": True, "debug": False, "description": "default",
+        "editor": {"debug": False}, "host": "0.0.0.0", "input_path": "tasks.json",
+        "instruction": "Type some <b>hypertext</b> for annotators here!",
+        "label_config": "config.xml", "label_config_updated": True, "ml_backends": [],
+        "output_dir": "completions", "port": 8081, "protocol": "http://",
+        "sampling": "sequential", "show_project_links_in_multisession": True,
+        "source": {"name": "Tasks", "path": "tasks.json", "type": "tasks-json"},
+        "target": {"name": "Completions", "path": "completions", "type": "completions-dir"},
+        "task_page_auto_update_timer": 10000, "templates_dir": "examples", "title": "Label Studio",
+    }  # fmt: skip
+    config = configmod.load(write(tmp_path / "config.json", json.dumps(written_by_08)))
+    assert (config.port, config.output_dir, config.label_config) == (
+        8081,
+        "completions",
+        "config.xml",
+    )
+    assert config.source == {"type": "local", "path": "tasks.json"}
+    assert config.target == {"type": "local", "path": "completions"}
