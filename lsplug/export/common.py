@@ -162,14 +162,18 @@ class ZipWriter(Protocol):
 async def stream_zip(batches: TaskBatches, writer: ZipWriter) -> AsyncIterator[bytes]:
     """The zip of every task, yielded as it is written, then the summary, then the end."""
     zs = ZipStream()
-    async for batch in batches:
-        for task in batch:
-            await writer.task(task, zs)
-            if zs.pending >= CHUNK_SIZE:
-                yield zs.take()
-    await writer.finish(zs)
-    zs.add(SUMMARY_NAME, writer.summary.as_bytes())
-    yield zs.close()
+    try:
+        async for batch in batches:
+            for task in batch:
+                await writer.task(task, zs)
+                if zs.pending >= CHUNK_SIZE:
+                    yield zs.take()
+        await writer.finish(zs)
+        zs.add(SUMMARY_NAME, writer.summary.as_bytes())
+        for chunk in zs.finish():
+            yield chunk
+    finally:
+        zs.discard()
 
 
 async def add_resource(

@@ -31,7 +31,7 @@ from lsplug.store.base import (
 )
 from lsplug.store.migrations_sqlite import LATEST, migrate
 from lsplug.store.sqlite_engine import Readers, Writer, connect
-from lsplug.store.sqlite_export import JsonBatch, json_after, next_limit, read_ahead
+from lsplug.store.sqlite_export import json_batches, read_ahead
 
 SCHEMA_VERSION = LATEST
 INSERT_CHUNK = 5000
@@ -466,15 +466,9 @@ class SQLiteStore:
         self, project_id: int, only_labeled: bool, batch_size: int = 5000
     ) -> AsyncIterator[bytes]:
         """Like :meth:`iter_tasks`, each batch as its tasks' JSON joined by commas (about
-        1 MiB), made on the reader thread: for exports that only splice tasks' JSON."""
-        read = partial(json_after, project_id=project_id, only_labeled=only_labeled)
-
-        def after(batch: JsonBatch) -> Callable[[sqlite3.Connection], Any] | None:
-            last, count, _ = batch
-            return partial(read, after=last, limit=next_limit(batch, batch_size)) if count else None
-
-        first = partial(read, after=-1, limit=min(batch_size, 1000))
-        async for _, _, blob in read_ahead(self._read, first, after):
+        1 MiB, at most ``batch_size`` ids), written by SQLite; the next batch is read while
+        this one is sent. For exports that only splice tasks' JSON."""
+        async for blob in json_batches(self._read, project_id, only_labeled, batch_size):
             yield blob
 
     # --- completions -----------------------------------------------------------------------

@@ -1,18 +1,20 @@
 """Export reads of the SQLite store: batches read ahead, and batches as JSON bytes.
 
-An export is one long keyset scan. Two things keep it fast: the next batch is read on a
+An export is one long keyset scan. Two things keep it fast: the next batches are read on a
 reader thread while the event loop sends the current one, and for exporters that only
-splice each task's JSON the reader thread writes the whole batch's JSON itself, with one
-``%`` format per task and no :class:`~lsplug.records.TaskRecord`, so the event loop never
-touches a task.
+splice each task's JSON SQLite writes the whole batch's JSON text in one statement (no
+:class:`~lsplug.records.TaskRecord`, no Python object per task), so the reader thread runs
+without the GIL and the event loop never touches a task.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from functools import partial
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 Read = Callable[[sqlite3.Connection], T]
@@ -20,78 +22,151 @@ Read = Callable[[sqlite3.Connection], T]
 BATCH_BYTES = 1 << 20
 """A JSON batch aims at this size: big writes, yet memory stays flat with large tasks."""
 MIN_BATCH = 100
-# A task's JSON as TaskRecord.json_bytes() writes it (tests check that the two agree), and
-# the same for a task without completions, predictions or completed_at: most tasks.
-FULL = b'{"id":%d,"data":%b,"completions":[%b],"predictions":[%b],"completed_at":%b,"meta":%b}'
-PLAIN = b'{"id":%d,"data":%b,"completions":[],"predictions":[],"completed_at":null,"meta":%b}'
-# completed_at as format_completed_at() writes it (UTC), quoted; NULL stays NULL.
-COMPLETED_AT = (
-    "CAST('\"' || strftime('%Y-%m-%d %H:%M:%S', completed_at, 'unixepoch') || '\"' AS BLOB)"
-)
+READ_AHEAD = 2
+"""How many batches the reader thread may have ready before the consumer takes one."""
+JSON_READS = 1
+"""JSON batches being made at once. Two at once on two threads measured slower (72 against
+91-98 MB/s on 2 cores): SQLite's string building contends, and the client wants a core."""
+
+# A task's JSON exactly as TaskRecord.json_bytes() writes it (tests check that the two
+# agree), written by SQLite. Completions and predictions are looked up only for tasks that
+# can have them: a labeled task (``is_labeled`` is the store's "has a completion"), and any
+# task when the project holds a prediction at or past the batch (one check per batch).
 WITH_ID = "'{\"id\":' || id || CASE WHEN body = '{}' THEN '}' ELSE ',' || substr(body, 2) END"
 
 
+def _items(table: str) -> str:
+    """The task's completions or predictions (``"id"`` spliced in first, as the store's
+    ``with_id`` does) joined by commas: the (project_id, task_id, id) index feeds them in
+    id order, so group_concat joins them in that order."""
+    return (
+        f"coalesce((SELECT group_concat({WITH_ID}, ',') FROM {table} "
+        "WHERE project_id=?1 AND task_id=t.id), '')"
+    )
+
+
+# completed_at as format_completed_at() writes it (UTC), quoted; NULL stays null.
+COMPLETED_AT = (
+    "CASE WHEN t.completed_at IS NULL THEN 'null' "
+    "ELSE '\"' || strftime('%Y-%m-%d %H:%M:%S', t.completed_at, 'unixepoch') || '\"' END"
+)
+META = "CASE WHEN length(t.meta) THEN t.meta ELSE '{}' END"
+PREDICTED = "EXISTS (SELECT 1 FROM predictions WHERE project_id=?1 AND task_id>=?2)"
+TASK_JSON = (
+    f"CASE WHEN t.is_labeled=0 AND t.completed_at IS NULL AND NOT {PREDICTED} THEN "
+    "'{\"id\":' || t.id || ',\"data\":' || t.data || "
+    '\',"completions":[],"predictions":[],"completed_at":null,"meta":\' || '
+    f"{META} || '}}' "
+    "ELSE '{\"id\":' || t.id || ',\"data\":' || t.data || ',\"completions\":[' || "
+    f"CASE WHEN t.is_labeled THEN {_items('completions')} ELSE '' END || "
+    f"'],\"predictions\":[' || {_items('predictions')} || "
+    f"'],\"completed_at\":' || {COMPLETED_AT} || ',\"meta\":' || {META} || '}}' END"
+)
+
+
 async def read_ahead(
-    run: Callable[[Read[T]], Awaitable[T]], first: Read[T], after: Callable[[T], Read[T] | None]
+    run: Callable[[Read[T]], Awaitable[T]],
+    first: Read[T],
+    after: Callable[[T], Read[T] | None],
+    depth: int = READ_AHEAD,
 ) -> AsyncIterator[T]:
-    """``run(first)``, then ``run(after(result))`` until None, each read started before the
-    previous result is yielded, so that the reader thread works while the consumer does."""
-    pending = asyncio.ensure_future(run(first))
+    """``run(first)``, then ``run(after(result))`` until None; reads go on while up to
+    ``depth`` results wait for the consumer, so the reader thread works while it does."""
+    ready: asyncio.Queue[tuple[T, None] | tuple[None, BaseException | None]] = asyncio.Queue(depth)
+
+    async def produce() -> None:
+        read: Read[T] | None = first
+        try:
+            while read is not None:
+                result = await run(read)
+                read = after(result)
+                if read is not None:
+                    await ready.put((result, None))
+        except Exception as exc:  # handed to the consumer, raised there
+            await ready.put((None, exc))
+            return
+        await ready.put((None, None))
+
+    producer = asyncio.ensure_future(produce())
     try:
         while True:
-            result = await pending
-            following = after(result)
-            if following is None:
+            result, error = await ready.get()
+            if error is not None:
+                raise error
+            if result is None:
                 return
-            pending = asyncio.ensure_future(run(following))
             yield result
     finally:
-        pending.cancel()
+        producer.cancel()
 
 
-JsonBatch = tuple[int, int, bytes]
-"""The last task id, the number of tasks, and their JSON joined by commas."""
+def next_span(span: int, size: int, most: int) -> int:
+    """How many ids the next JSON batch spans: about :data:`BATCH_BYTES` at the bytes per id
+    of the last one (``span`` ids, ``size`` bytes), at most ``most``."""
+    return min(most, max(MIN_BATCH, span * BATCH_BYTES // max(size, 1)))
 
 
-def next_limit(batch: JsonBatch, most: int) -> int:
-    """The size of the next JSON batch: about :data:`BATCH_BYTES`, at most ``most`` tasks."""
-    _, count, blob = batch
-    return max(MIN_BATCH, min(most, count * BATCH_BYTES // max(len(blob), 1)))
-
-
-def json_after(
-    conn: sqlite3.Connection, project_id: int, after: int, limit: int, only_labeled: bool
-) -> JsonBatch:
-    """The JSON of up to ``limit`` tasks after id ``after`` in id order (count 0: no more)."""
+def id_bounds(
+    conn: sqlite3.Connection, project_id: int, only_labeled: bool
+) -> tuple[int | None, int | None]:
+    """The smallest and largest task id the export will write (None, None: no task)."""
     labeled = " AND is_labeled=1" if only_labeled else ""
-    rows = conn.execute(
-        f"SELECT id, CAST(data AS BLOB), CAST(meta AS BLOB), {COMPLETED_AT} FROM tasks "
-        f"WHERE project_id=? AND id>?{labeled} ORDER BY id LIMIT ?",
-        (project_id, after, limit),
-    ).fetchall()
-    if not rows:
-        return after, 0, b""
-    span = (project_id, rows[0][0], rows[-1][0])
-    completions = _items(conn, "completions", span)
-    predictions = _items(conn, "predictions", span)
-    special = completions.keys() | predictions.keys()
-    joined = b",".join([
-        PLAIN % (i, d, m or b"{}") if c is None and i not in special
-        else FULL % (
-            i, d, completions.get(i, b""), predictions.get(i, b""), c or b"null", m or b"{}"
-        )
-        for i, d, m, c in rows
-    ])  # fmt: skip
-    return rows[-1][0], len(rows), joined
+    row = conn.execute(
+        f"SELECT min(id), max(id) FROM tasks WHERE project_id=?{labeled}", (project_id,)
+    ).fetchone()
+    return row[0], row[1]
 
 
-def _items(conn: sqlite3.Connection, table: str, span: tuple[int, int, int]) -> dict[int, bytes]:
-    """The completions or predictions of the tasks with ids in a span: per task, their JSON
-    (``"id"`` spliced in first, as the store's ``with_id`` does) joined by commas."""
-    # The (project_id, task_id, id) index feeds each group in id order, so group_concat
-    # joins them in that order.
-    sql = (
-        f"SELECT task_id, CAST(group_concat({WITH_ID}, ',') AS BLOB) FROM {table} "
-        "WHERE project_id=? AND task_id BETWEEN ? AND ? GROUP BY task_id ORDER BY task_id"
-    )
-    return dict(conn.execute(sql, span).fetchall())
+def json_range(
+    conn: sqlite3.Connection, project_id: int, lo: int, hi: int, only_labeled: bool
+) -> bytes:
+    """The JSON of the tasks with ids in ``lo..hi-1``, in id order, joined by commas, made in
+    one statement: SQLite writes the whole batch, and the GIL is free meanwhile."""
+    labeled = " AND t.is_labeled=1" if only_labeled else ""
+    (blob,) = conn.execute(
+        f"SELECT CAST(group_concat(task, ',') AS BLOB) FROM (SELECT {TASK_JSON} AS task "
+        f"FROM tasks t WHERE t.project_id=?1 AND t.id>=?2 AND t.id<?3{labeled} ORDER BY t.id)",
+        (project_id, lo, hi),
+    ).fetchone()
+    return blob or b""
+
+
+async def json_batches(
+    run: Callable[[Read[Any]], Awaitable[Any]],
+    project_id: int,
+    only_labeled: bool,
+    most: int,
+    depth: int = JSON_READS,
+) -> AsyncIterator[bytes]:
+    """The tasks' JSON in id order, a batch (tasks joined by commas) at a time.
+
+    Batches are id ranges, which do not depend on the previous batch's result: the next
+    ``depth`` are made on reader threads (SQLite runs without the GIL) while the consumer
+    sends the current one. The ids are those of the tasks there at the start.
+    """
+    lo, top = await run(partial(id_bounds, project_id=project_id, only_labeled=only_labeled))
+    if lo is None or top is None:
+        return
+    read = partial(json_range, project_id=project_id, only_labeled=only_labeled)
+    span = min(most, 1000)
+    pending: deque[tuple[int, asyncio.Future[bytes]]] = deque()
+
+    def fill() -> None:
+        nonlocal lo
+        while lo <= top and len(pending) < depth:
+            future = asyncio.ensure_future(run(partial(read, lo=lo, hi=lo + span)))
+            pending.append((span, future))
+            lo += span
+
+    try:
+        fill()
+        while pending:
+            used, future = pending.popleft()
+            blob = await future
+            span = next_span(used, len(blob), most)
+            fill()  # the next read goes on while this batch is sent
+            if blob:
+                yield blob
+    finally:
+        for _, future in pending:
+            future.cancel()
