@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
 from pgserver import pg_server  # noqa: F401  (a session fixture: one PostgreSQL server)
 
-from lsplug import config as lsconfig
-from lsplug.web.app import create_app
+from lsplug.testing import Client, MakeClient, client_factory, wait_until
 
 NER_CONFIG = (
     '<View><Labels name="label" toName="text"><Label value="PER"/><Label value="ORG"/></Labels>'
@@ -28,8 +25,6 @@ RESULT = [
     }
 ]
 
-Client = TestClient[Any, Any]
-MakeClient = Callable[..., Awaitable[Client]]
 AddTasks = Callable[..., Awaitable[list[int]]]
 
 
@@ -48,16 +43,7 @@ def ner_result() -> list[dict[str, Any]]:
 @pytest.fixture
 def make_client(aiohttp_client: Any, tmp_path: Path) -> MakeClient:
     """A factory of clients of a NER project; keyword arguments override config keys."""
-
-    async def make(**overrides: Any) -> Client:
-        raw: dict[str, Any] = {"label_config": NER_CONFIG, "data_dir": str(tmp_path / "data")}
-        raw.update(overrides)
-        config = lsconfig.from_dict(raw)
-        config.config_dir = tmp_path
-        client: Client = await aiohttp_client(create_app(config))
-        return client
-
-    return make
+    return client_factory(aiohttp_client, tmp_path, NER_CONFIG)
 
 
 @pytest.fixture
@@ -106,18 +92,7 @@ def complete() -> Callable[..., Awaitable[int]]:
     return add_completion
 
 
-async def wait_for(check: Callable[[], Awaitable[bool]], seconds: float = 3.0) -> bool:
-    """Poll ``check`` until it is true or ``seconds`` pass; whether it became true."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while loop.time() < deadline:
-        if await check():
-            return True
-        await asyncio.sleep(0.05)
-    return await check()
-
-
 @pytest.fixture
 def poll() -> Callable[..., Awaitable[bool]]:
     """``await poll(check, seconds)``: wait until an async check passes."""
-    return wait_for
+    return wait_until

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import socket
@@ -17,10 +16,8 @@ from typing import Any
 
 import boto3
 import pytest
-from aiohttp.test_utils import TestClient
 
-from lsplug import config as lsconfig
-from lsplug.web.app import create_app
+from lsplug.testing import MakeClient, client_factory, wait_until
 
 IMAGE_CONFIG = '<View><Image name="image" value="$image"/><Choices name="c" toName="image">' \
     '<Choice value="cat"/><Choice value="dog"/></Choices></View>'  # fmt: skip
@@ -127,35 +124,18 @@ def bucket(moto: MotoServer) -> str:
     return name
 
 
-Client = TestClient[Any, Any]
-
-
 @pytest.fixture
-def make_client(aiohttp_client: Any, tmp_path: Path) -> Callable[..., Awaitable[Client]]:
+def make_client(aiohttp_client: Any, tmp_path: Path) -> MakeClient:
     """A factory of clients of an image project; keyword arguments override config keys."""
-
-    async def make(**overrides: Any) -> Client:
-        raw: dict[str, Any] = {"label_config": IMAGE_CONFIG, "data_dir": str(tmp_path / "data")}
-        raw.update(overrides)
-        config = lsconfig.from_dict(raw)
-        config.config_dir = tmp_path
-        client: Client = await aiohttp_client(create_app(config))
-        return client
-
-    return make
+    return client_factory(aiohttp_client, tmp_path, IMAGE_CONFIG)
 
 
-async def wait_until(check: Callable[[], Awaitable[bool]], seconds: float = 10.0) -> bool:
-    """Wait until an async check passes or ``seconds`` pass; whether it passed."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while asyncio.get_running_loop().time() < deadline:
-        if await check():
-            return True
-        await asyncio.sleep(0.05)
-    return await check()
+async def wait_long(check: Callable[[], Awaitable[bool]], seconds: float = 10.0) -> bool:
+    """Wait until an async check passes (buckets are slower than disks: 10 s by default)."""
+    return await wait_until(check, seconds)
 
 
 @pytest.fixture
 def poll() -> Callable[..., Awaitable[bool]]:
     """``await poll(check, seconds)``: wait until an async check passes."""
-    return wait_until
+    return wait_long

@@ -1,0 +1,45 @@
+"""Helpers for tests of lsplug and of its plugins, against a real app on a real store.
+
+Plugin authors use them from their own conftest: ``make = client_factory(aiohttp_client,
+tmp_path, MY_LABEL_CONFIG)`` then ``client = await make(source={...})``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from lsplug import config as lsconfig
+from lsplug.web.app import create_app
+
+Client = TestClient[Any, Any]
+MakeClient = Callable[..., Awaitable[Client]]
+
+
+def client_factory(aiohttp_client: Any, tmp_path: Path, label_config: str) -> MakeClient:
+    """Clients of a project on ``label_config`` under ``tmp_path``; keywords override keys."""
+
+    async def make(**overrides: Any) -> Client:
+        raw: dict[str, Any] = {"label_config": label_config, "data_dir": str(tmp_path / "data")}
+        raw.update(overrides)
+        config = lsconfig.from_dict(raw)
+        config.config_dir = tmp_path
+        client: Client = await aiohttp_client(create_app(config))
+        return client
+
+    return make
+
+
+async def wait_until(check: Callable[[], Awaitable[bool]], seconds: float = 3.0) -> bool:
+    """Poll ``check`` until it is true or ``seconds`` pass; whether it became true."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while loop.time() < deadline:
+        if await check():
+            return True
+        await asyncio.sleep(0.05)
+    return await check()
