@@ -20,6 +20,9 @@ from lsplug.storecli import add_store_parsers, cmd_import_ls08, cmd_migrate
 from lsplug.usercli import add_user_parser, cmd_user, safe_host
 
 DEFAULT_CONFIG = "config.yaml"
+# On SIGTERM, requests still running get this long to finish (labeling calls take
+# milliseconds; a download still streaming is cut) before the app's own clean-up.
+SHUTDOWN_SECONDS = 5.0
 PATH_FLAGS = ("input_path", "output_dir", "data_dir", "label_config")
 LISTED = (
     ("source_types", "source types"),
@@ -166,7 +169,14 @@ def cmd_start(args: argparse.Namespace) -> int:
         f"lsplug {__version__}: serving {config.title!r} at http://{config.host}:{config.port}",
         flush=True,
     )
-    web.run_app(app, host=config.host, port=config.port, print=None, access_log=None)
+    web.run_app(
+        app,
+        host=config.host,
+        port=config.port,
+        print=None,
+        access_log=None,
+        shutdown_timeout=SHUTDOWN_SECONDS,
+    )
     return 0
 
 

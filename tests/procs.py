@@ -108,8 +108,8 @@ class Server:
         if self.proc is None or self.proc.poll() is not None:
             return None if self.proc is None else self.proc.returncode
         self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(10)
+        try:  # a loaded 2-core CI machine can take a while to drain and close the store
+            return self.proc.wait(30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             return self.proc.wait(10)
