@@ -10,38 +10,20 @@ import datetime
 import hashlib
 import logging
 import os
-import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 import orjson
 from google.cloud import storage  # type: ignore[import-untyped]
 
-from lsplug.hooks import SourceItem, SourceObject, StorageContext, StorageError
+from lsplug.buckets import MEDIA_ITEM, key_filter, media_key
+from lsplug.hooks import SourceItem, SourceObject, StorageContext
 from lsplug.importer.formats import SUPPORTED_EXTENSIONS, read_tasks
 from lsplug_storage_gcs.connection import TIMEOUT, GCSConnection, field_errors
 
 log = logging.getLogger(__name__)
-MEDIA_ITEM = "object"
 PAGE = 1000
 Page = list[tuple[str, str, int]]
-
-
-def key_filter(settings: Mapping[str, Any]) -> re.Pattern[str] | None:
-    """The compiled ``regex_filter``, or None; a bad pattern is a field error."""
-    pattern = str(settings.get("regex_filter") or "")
-    try:
-        return re.compile(pattern) if pattern else None
-    except re.error as exc:
-        raise StorageError({"regex_filter": [f"not a regular expression: {exc}"]}) from None
-
-
-def media_key(settings: Mapping[str, Any], ctx: StorageContext) -> str:
-    """The data key media tasks use: the field, else the label config's first."""
-    key = str(settings.get("data_key") or "") or ctx.data_key
-    if not key:
-        raise StorageError({"data_key": ["required: the label config names no data key"]})
-    return key
 
 
 def digest(task: Any) -> str:
