@@ -7,6 +7,8 @@ tmp_path, MY_LABEL_CONFIG)`` then ``client = await make(source={...})``.
 from __future__ import annotations
 
 import asyncio
+import time
+import urllib.request
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -43,3 +45,15 @@ async def wait_until(check: Callable[[], Awaitable[bool]], seconds: float = 3.0)
             return True
         await asyncio.sleep(0.05)
     return await check()
+
+
+def wait_for_http(url: str, seconds: float = 15.0, what: str = "the server") -> None:
+    """Block until ``url`` answers 2xx/3xx (a test service is up); else fail."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not answer on {url} within {seconds:.0f} s")

@@ -7,8 +7,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
-from lsplug.testing import MakeClient, client_factory, wait_until
+from lsplug.testing import MakeClient, client_factory, wait_for_http, wait_until
 
 IMAGE_CONFIG = '<View><Image name="image" value="$image"/><Choices name="c" toName="image">' \
     '<Choice value="cat"/><Choice value="dog"/></Choices></View>'  # fmt: skip
@@ -50,14 +48,7 @@ class Emulator:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/storage/v1/b?project=test", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"the emulator did not answer on {self.url}")
+        wait_for_http(f"{self.url}/storage/v1/b?project=test", 15, "the GCS emulator")
 
     def stop(self) -> None:
         """Stop the emulator."""

@@ -7,8 +7,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -17,7 +15,7 @@ from typing import Any
 import boto3
 import pytest
 
-from lsplug.testing import MakeClient, client_factory, wait_until
+from lsplug.testing import MakeClient, client_factory, wait_for_http, wait_until
 
 IMAGE_CONFIG = '<View><Image name="image" value="$image"/><Choices name="c" toName="image">' \
     '<Choice value="cat"/><Choice value="dog"/></Choices></View>'  # fmt: skip
@@ -57,14 +55,7 @@ class MotoServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"moto_server did not answer on {self.url}")
+        wait_for_http(f"{self.url}/moto-api/", 30, "moto_server")
 
     def stop(self) -> None:
         """Stop the server (its buckets are gone)."""
