@@ -119,7 +119,7 @@ async def _import_once(config: Config, folder: Path) -> str:
     dump.project["settings"] = orjson.dumps({MARKER: marker}).decode()
     try:
         if isinstance(store, SQLiteStore):
-            await asyncio.to_thread(write_sqlite, store.path, dump)
+            await write_sqlite(store.path, dump)
         else:
             await write_postgres(str(getattr(store, "url", "")), dump)
     except TransferError:

@@ -8,19 +8,29 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # asyncpg is imported only by the commands that use it
-    from lsplug.store.transfer import ProjectDump
+if TYPE_CHECKING:  # asyncpg and tqdm are imported only by the commands that use them
+    from tqdm import tqdm
+
+    from lsplug.store.dump import Loaded, ProjectDump
 
 
 def add_store_parsers(sub: Any) -> None:
-    """``lsplug migrate --from sqlite:PATH --to postgresql://...`` and ``lsplug import-ls08``."""
+    """``lsplug migrate --from URL --to URL`` and ``lsplug import-ls08``."""
     migrate = sub.add_parser(
-        "migrate", help="move the projects of a SQLite store to PostgreSQL, ids kept",
-        description="Copy every project of a SQLite store (tasks, completions, predictions, "
-        "counters, ids) into a PostgreSQL database that does not hold them yet.",
+        "migrate", help="move projects and people between SQLite and PostgreSQL, ids kept",
+        description="Copy the projects of a store (tasks, completions, predictions, counters, "
+        "ids, owners and members) with its users and their API tokens into another store that "
+        "does not hold those projects yet, in one transaction. Either store is sqlite:PATH or "
+        "postgresql://...; a user already in the target by name keeps the target's password "
+        "and tokens. Sessions are not moved: people sign in again.",
     )  # fmt: skip
-    migrate.add_argument("--from", dest="source", required=True, metavar="sqlite:PATH")
-    migrate.add_argument("--to", dest="target", required=True, metavar="postgresql://...")
+    migrate.add_argument("--from", dest="source", required=True, metavar="URL",
+                         help="sqlite:PATH or postgresql://...")  # fmt: skip
+    migrate.add_argument("--to", dest="target", required=True, metavar="URL",
+                         help="sqlite:PATH (made when new) or postgresql://...")  # fmt: skip
+    migrate.add_argument("--project", action="append", metavar="UUID",
+                         help="move only this project (again for more; default: all)")  # fmt: skip
+    migrate.add_argument("--quiet", action="store_true", help="no progress bar")
     ls08 = sub.add_parser(
         "import-ls08", help="import a Label Studio 0.8 project folder, ids kept",
         description="Import DIR (config.json, config.xml, tasks.json, completions/) as the "
@@ -31,29 +41,63 @@ def add_store_parsers(sub: Any) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    """Move every project of the SQLite store to PostgreSQL."""
-    from lsplug.store.sqlite import SQLiteStore
-    from lsplug.store.transfer import read_sqlite, sqlite_projects, write_postgres
-
-    source: str = args.source
-    if not source.startswith("sqlite:") or not args.target.startswith(("postgresql:", "postgres:")):
-        print("lsplug: error: --from sqlite:PATH --to postgresql://...", file=sys.stderr)
-        return 2
-    path = Path(source.removeprefix("sqlite:").removeprefix("//"))
-    if not path.exists():
-        print(f"lsplug: error: {path} does not exist", file=sys.stderr)
-        return 2
+    """Move projects and people from one store to another, with a progress bar."""
+    from lsplug.store.transfer import check_url, load_into, open_source
 
     async def run() -> None:
-        store = SQLiteStore(path)  # brings the file to the newest schema first
-        await store.open()
-        await store.close()
-        for uuid in sqlite_projects(path):
-            dump = read_sqlite(path, uuid)
-            await write_postgres(args.target, dump)
-            print(f"moved project {dump.project['title']!r} ({_summary(dump)})")
+        check_url(args.target)
+        async with open_source(args.source) as source:
+            only = list(dict.fromkeys(args.project)) if args.project else None
+            dumps = await source.dumps(only)
+            with _Bar(sum(_rows(d) for d in dumps), args.quiet) as bar:
+                loaded = await load_into(args.target, source.people(), dumps, bar.update)
+        for dump in dumps:
+            print(f"moved project {dump.project['title']!r} ({dump.summary()})")
+        _report_people(loaded)
 
     return _run(run())
+
+
+class _Bar:
+    """A progress bar of rows, shown from the first batch written (a target refused at once
+    shows none) and wiped when the move fails (nothing was written after all)."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.total, self.quiet = total, quiet
+        self.bar: tqdm[Any] | None = None
+
+    def update(self, rows: int) -> None:
+        """Count ``rows`` more rows written."""
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, unit="row", disable=self.quiet)
+        self.bar.update(rows)
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if self.bar is not None:
+            self.bar.leave = kind is None
+            self.bar.close()
+
+
+def _rows(dump: ProjectDump) -> int:
+    """The rows the progress bar counts: tasks, completions, predictions."""
+    c = dump.counts
+    return c["task_count"] + c["completion_count"] + c["prediction_count"]
+
+
+def _report_people(loaded: Loaded) -> None:
+    """Who moved, and who was already in the target by name."""
+    print(f"moved {loaded.users_added} users and {loaded.tokens} API tokens "
+          "(sessions are not moved: people sign in again)")  # fmt: skip
+    if loaded.merged_count:
+        more = loaded.merged_count - len(loaded.merged)
+        names = ", ".join(loaded.merged) + (f" and {more} more" if more else "")
+        print(f"merged {loaded.merged_count} users by name ({names}): the target's user keeps "
+              "its password and tokens, and takes the moved projects' memberships")  # fmt: skip
 
 
 def cmd_import_ls08(args: argparse.Namespace) -> int:
@@ -72,27 +116,27 @@ def cmd_import_ls08(args: argparse.Namespace) -> int:
         await store.open()  # makes or migrates the schema
         await store.close()
         if isinstance(store, SQLiteStore):
-            await asyncio.to_thread(write_sqlite, store.path, dump)
+            await write_sqlite(store.path, dump)
         else:
             await write_postgres(str(getattr(store, "url", "")), dump)
-        print(f"imported {args.dir} ({_summary(dump)})")
+        print(f"imported {args.dir} ({dump.summary()})")
 
     return _run(run())
 
 
-def _summary(dump: ProjectDump) -> str:
-    c = dump.counts
-    return f"{c['task_count']} tasks, {c['completion_count']} completions, " + (
-        f"{c['prediction_count']} predictions"
-    )
-
-
 def _run(work: Any) -> int:
+    """Run the command's work; what stops it is one line on stderr and exit code 2."""
+    import sqlite3
+
+    import asyncpg
+
+    from lsplug.store.sqlite_base import SchemaTooNew
     from lsplug.store.transfer import TransferError
 
     try:
         asyncio.run(work)
-    except (TransferError, OSError) as exc:
+    except (TransferError, SchemaTooNew, OSError, sqlite3.Error, asyncpg.PostgresError,
+            asyncpg.InterfaceError) as exc:  # fmt: skip
         print(f"lsplug: error: {exc}", file=sys.stderr)
         return 2
     return 0

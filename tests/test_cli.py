@@ -37,6 +37,7 @@ def test_help_lists_the_commands() -> None:
         ("start", "Serve the project"),
         ("init", "config.yaml"),
         ("plugins", "List every plugin"),
+        ("migrate", "Sessions are not moved"),
     ],
 )
 def test_each_command_has_help(command: str, says: str) -> None:

@@ -56,12 +56,12 @@ PREDICTED = "EXISTS (SELECT 1 FROM predictions WHERE project_id=?1 AND task_id>=
 # printf() makes each task's text in one allocation, where || makes one per piece. A task
 # with nothing but data (most of a big project) takes the first, shorter form.
 PLAIN_TASK = (
-    "printf('{\"id\":%d,\"data\":%s,\"completions\":[],\"predictions\":[],"
-    f"\"completed_at\":null,\"meta\":%s}}', t.id, t.data, {META})"
+    'printf(\'{"id":%d,"data":%s,"completions":[],"predictions":[],'
+    f'"completed_at":null,"meta":%s}}\', t.id, t.data, {META})'
 )
 FULL_TASK = (
-    "printf('{\"id\":%d,\"data\":%s,\"completions\":[%s],\"predictions\":[%s],"
-    "\"completed_at\":%s,\"meta\":%s}', t.id, t.data, "
+    'printf(\'{"id":%d,"data":%s,"completions":[%s],"predictions":[%s],'
+    '"completed_at":%s,"meta":%s}\', t.id, t.data, '
     f"CASE WHEN t.is_labeled THEN {_items('completions')} ELSE '' END, "
     f"CASE WHEN {PREDICTED} THEN {_items('predictions')} ELSE '' END, {COMPLETED_AT}, {META})"
 )

@@ -1,90 +1,141 @@
-"""Moving a whole project between stores with its ids: SQLite to PostgreSQL, Label Studio 0.8.
+"""Moving whole projects between stores with their ids and their people.
 
-A project travels as a :class:`ProjectDump`: its row, and each table's rows in batches
-(never the whole table in memory). Readers make dumps (a SQLite file, a Label Studio 0.8
-folder), writers load them with every id kept (task ids, completion and prediction ids,
-the next task id), in one transaction, into a store that does not hold the project yet.
+Any store to any store: SQLite or PostgreSQL to SQLite or PostgreSQL (``lsplug migrate``),
+and a Label Studio 0.8 folder into a store (``lsplug import-ls08``). What travels is a
+:class:`~lsplug.store.dump.ProjectDump` per project and the store's
+:class:`~lsplug.store.dump.PeopleDump`, read in batches (never a whole table in memory) and
+loaded in one transaction into a store that does not hold the projects yet.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import asyncpg
 import orjson
 
 from lsplug.store import postgres_ops as ops
-from lsplug.store.migrations_postgres import migrate as migrate_postgres
+from lsplug.store.dump import (
+    Loaded,
+    PeopleDump,
+    Progress,
+    ProjectDump,
+    TransferError,
+    in_memory,
+)
+from lsplug.store.transfer_postgres import PostgresSource, into_postgres, write_postgres
+from lsplug.store.transfer_sqlite import SQLiteSource, into_sqlite, write_sqlite
 
-BATCH = 10_000
-COLUMNS = {
-    "tasks": ("id", "data", "meta", "completed_at", "is_labeled", "score", "created_at"),
-    "completions": ("id", "task_id", "body", "created_at", "was_cancelled"),
-    "predictions": ("id", "task_id", "body", "score", "model_version", "created_by"),
-    "source_objects": ("source", "key", "version"),
-    "source_items": ("source", "key", "task_id"),
-    "outbox": ("task_id", "queued_at", "attempts", "next_try", "last_error"),
-}
-PROJECT = ("uuid", "title", "label_config", "settings", "next_task_id", "created_at")
-BOOLEANS = {"is_labeled", "was_cancelled"}
-
-
-class TransferError(RuntimeError):
-    """The project cannot be moved (already in the target, a missing file...)."""
-
-
-@dataclass
-class ProjectDump:
-    """One project: its row, its counters, and a batch reader per table."""
-
-    project: dict[str, Any]
-    counts: dict[str, int]
-    tables: dict[str, Callable[[], Iterator[list[tuple[Any, ...]]]]] = field(default_factory=dict)
-    sequences: dict[str, int] = field(default_factory=dict)  # highest id ever given, per table
+__all__ = [
+    "Loaded",
+    "PeopleDump",
+    "ProjectDump",
+    "Source",
+    "TransferError",
+    "load_into",
+    "open_source",
+    "read_ls08",
+    "write_postgres",
+    "write_sqlite",
+]
+POSTGRES = ("postgresql://", "postgres://")
 
 
-# --- readers ----------------------------------------------------------------------------------
+class Source(Protocol):
+    """A store being read: its projects and its people."""
+
+    async def dumps(self, uuids: list[str] | None = None) -> list[ProjectDump]:
+        """The projects ``uuids`` (default: every project, oldest first)."""
+
+    def people(self) -> PeopleDump:
+        """Every user and their API tokens."""
+
+    async def close(self) -> None:
+        """Stop reading."""
 
 
-def sqlite_projects(path: Path) -> list[str]:
-    """The uuids of the projects of a SQLite store."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:PATH`` URL, None for another URL."""
+    if not url.startswith("sqlite:"):
+        return None
+    return Path(url.removeprefix("sqlite:").removeprefix("//"))
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL that names no store."""
+    if sqlite_path(url) is None and not url.startswith(POSTGRES):
+        raise TransferError(f"{url!r} is not a store: use sqlite:PATH or postgresql://...")
+
+
+@asynccontextmanager
+async def open_source(url: str) -> AsyncIterator[Source]:
+    """The store at ``url`` (``sqlite:PATH`` or ``postgresql://...``), read in one snapshot."""
+    check_url(url)
+    path = sqlite_path(url)
+    source: Source
+    if path is None:
+        source = await PostgresSource.open(url)
+    else:
+        _check_file(path, existing=True)
+        await _newest_schema(path)
+        source = SQLiteSource(path)
     try:
-        return [r[0] for r in conn.execute("SELECT uuid FROM projects ORDER BY id")]
+        yield source
     finally:
-        conn.close()
+        await source.close()
 
 
-def read_sqlite(path: Path, uuid: str) -> ProjectDump:
-    """A project of a SQLite store (at the newest schema: open it with lsplug once first)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    names = ", ".join(PROJECT + ops.COUNTERS + ("id",))
-    row = conn.execute(f"SELECT {names} FROM projects WHERE uuid=?", (uuid,)).fetchone()
-    if row is None:
-        raise TransferError(f"{path} has no project {uuid}")
-    project = dict(zip(PROJECT, row, strict=False))
-    counts = dict(zip(ops.COUNTERS, row[len(PROJECT) :], strict=False))
-    dump = ProjectDump(project, counts)
-    dump.sequences = dict(conn.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
-    for table, columns in COLUMNS.items():
-        key = "id" if table in ("tasks", "completions", "predictions") else "rowid"
-        sql = f"SELECT {', '.join(columns)} FROM {table} WHERE project_id=? ORDER BY {key}"
-        dump.tables[table] = partial(_batches, conn, sql, row[-1])
-    return dump
+async def load_into(
+    url: str, people: PeopleDump, dumps: Iterable[ProjectDump], progress: Progress
+) -> Loaded:
+    """Load people and projects into the store at ``url`` in one transaction (a new SQLite
+    file is made, and removed again when the load fails)."""
+    check_url(url)
+    path = sqlite_path(url)
+    if path is None:
+        return await into_postgres(url, people, dumps, progress)
+    existed = _check_file(path, existing=False)
+    try:
+        await _newest_schema(path)
+        return await into_sqlite(path, people, dumps, progress)
+    except BaseException:
+        if not existed:
+            _remove(path)
+        raise
 
 
-def _batches(
-    conn: sqlite3.Connection, sql: str, project_id: int
-) -> Iterator[list[tuple[Any, ...]]]:
-    cursor = conn.execute(sql, (project_id,))
-    while rows := cursor.fetchmany(BATCH):
-        yield rows
+def _check_file(path: Path, existing: bool) -> bool:
+    """Whether a SQLite store's file exists; refused when it must and does not, or when
+    its folder is missing."""
+    if existing and not path.is_file():
+        raise TransferError(f"{path} does not exist")
+    if not path.parent.is_dir():
+        raise TransferError(f"the folder {path.parent} does not exist")
+    return path.exists()
+
+
+def _remove(path: Path) -> None:
+    """Remove a SQLite file this command made, with its WAL files."""
+    for made in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        made.unlink(missing_ok=True)
+
+
+async def _newest_schema(path: Path) -> None:
+    """Make or migrate a SQLite store's schema, as the store does when it opens."""
+    from lsplug.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(path)
+    try:
+        await store.open()
+    except sqlite3.DatabaseError as exc:
+        raise TransferError(f"{path}: {exc}") from None
+    finally:
+        await store.close()
 
 
 def read_ls08(folder: Path, uuid: str, title: str) -> ProjectDump:
@@ -122,7 +173,7 @@ def read_ls08(folder: Path, uuid: str, title: str) -> ProjectDump:
     }
     dump = ProjectDump(project, counts)
     for table, table_rows in rows.items():
-        dump.tables[table] = partial(iter, [table_rows] if table_rows else [])
+        dump.tables[table] = partial(in_memory, table_rows)
     return dump
 
 
@@ -149,89 +200,3 @@ def _ls08_json(path: Path) -> Any:
         return orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError) as exc:
         raise TransferError(f"{path}: {exc}") from None
-
-
-# --- writers ----------------------------------------------------------------------------------
-
-
-async def write_postgres(url: str, dump: ProjectDump) -> int:
-    """Load the dump into PostgreSQL in one transaction; the new project's id."""
-    conn = await asyncpg.connect(url)
-    try:
-        await migrate_postgres(conn, url.rpartition("@")[2])
-        async with conn.transaction():
-            return await _load_postgres(conn, dump)
-    finally:
-        await conn.close()
-
-
-async def _load_postgres(conn: asyncpg.Connection, dump: ProjectDump) -> int:
-    p = dump.project
-    if await conn.fetchval("SELECT 1 FROM projects WHERE uuid=$1", p["uuid"]):
-        raise TransferError(f"the target already holds project {p['uuid']}")
-    pid: int = await conn.fetchval(
-        f"INSERT INTO projects ({', '.join(PROJECT)}) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        *(p[k] for k in PROJECT),
-    )
-    await conn.execute(
-        "INSERT INTO project_counts VALUES ($1, 0, $2, $3, $4, $5)",
-        pid, *(dump.counts[k] for k in ops.COUNTERS),
-    )  # fmt: skip
-    for table, read in dump.tables.items():
-        columns = COLUMNS[table]
-        for batch in read():
-            if table in ("completions", "predictions") and await conn.fetchval(
-                f"SELECT 1 FROM {table} WHERE id=ANY($1::bigint[]) LIMIT 1", [r[0] for r in batch]
-            ):
-                raise TransferError(f"the target's {table} already use some of these ids")
-            await conn.copy_records_to_table(
-                table,
-                columns=["project_id", *columns],
-                records=[(pid, *_pg_values(columns, r)) for r in batch],
-            )
-    for table in ("completions", "predictions"):  # ids deleted at the source stay used
-        await conn.execute(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-            f"greatest((SELECT max(id) FROM {table}), $1, "
-            f"(SELECT last_value FROM {table}_id_seq)))",
-            dump.sequences.get(table, 0),
-        )
-    return pid
-
-
-def _pg_values(columns: tuple[str, ...], row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """SQLite's values as PostgreSQL's columns take them (booleans, text for bytes)."""
-    return tuple(
-        bool(v) if c in BOOLEANS else v.decode() if isinstance(v, bytes) else v
-        for c, v in zip(columns, row, strict=True)
-    )
-
-
-def write_sqlite(path: Path, dump: ProjectDump) -> int:
-    """Load the dump into a SQLite store's file (schema made by the store) in one transaction."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        p = dump.project
-        if conn.execute("SELECT 1 FROM projects WHERE uuid=?", (p["uuid"],)).fetchone():
-            raise TransferError(f"the target already holds project {p['uuid']}")
-        names = PROJECT + ops.COUNTERS
-        cur = conn.execute(
-            f"INSERT INTO projects ({', '.join(names)}) VALUES ({','.join('?' * len(names))})",
-            (*(p[k] for k in PROJECT), *(dump.counts[k] for k in ops.COUNTERS)),
-        )
-        pid = int(cur.lastrowid or 0)
-        for table, read in dump.tables.items():
-            columns = ("project_id", *COLUMNS[table])
-            marks = ",".join("?" * len(columns))
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-            for batch in read():
-                conn.executemany(sql, [(pid, *r) for r in batch])
-        conn.execute("COMMIT")
-        return pid
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    finally:
-        conn.close()
