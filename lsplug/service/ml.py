@@ -97,7 +97,7 @@ class Models:
             self._setup_task = asyncio.create_task(self.refresh(), name="lsplug-models-setup")
         if self.models and self.project.row.settings.get(PENDING_KEY):
             log.info("resuming the predictions of all tasks that a restart interrupted")
-            self.start_predict_all()
+            await self.start_predict_all()
 
     def _context(self) -> MLContext:
         return MLContext(
@@ -241,7 +241,7 @@ class Models:
         if ids:
             await self.predict_records(await self.project.store.get_tasks(self.project.id, ids))
 
-    def start_predict_all(self, task_ids: Sequence[int] | None = None) -> Job:
+    async def start_predict_all(self, task_ids: Sequence[int] | None = None) -> Job:
         """Predict every task (or ``task_ids``) in the background, in batches."""
         if not self.models:
             raise BadInput("no model server is connected; connect one with ml_backends")
@@ -254,7 +254,7 @@ class Models:
         if task_ids is None:  # with several processes on one store, one of them predicts
             lock = f"predict-all:{self.project.id}"
             work = one_process_at_a_time(self.project.store, lock, work)
-        return self.jobs.start("predict", f"predictions for {what}", work)
+        return await self.jobs.start("predict", f"predictions for {what}", work)
 
     async def _predict_all(self, job: Job, task_ids: Sequence[int] | None) -> None:
         project = self.project
@@ -333,7 +333,7 @@ class Models:
         self._since_training += 1
         if self._since_training >= every:
             self._since_training = 0
-            self.jobs.start("train", "training after new completions", self._train_job)
+            self.jobs.start_soon("train", "training after new completions", self._train_job)
 
     async def _train_job(self, job: Job) -> None:
         job.total = len(self.models)

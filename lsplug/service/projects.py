@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lsplug.config import Config
 from lsplug.plugins import Plugins
-from lsplug.service.jobs import Jobs
+from lsplug.service.jobs import Jobs, process_identity
 from lsplug.service.ml import Models
 from lsplug.service.outbox import run_sink_worker
 from lsplug.service.project import DEFAULT_LABEL_CONFIG, Project
@@ -30,14 +30,15 @@ class OpenProject:
     project: Project
     models: Models
     worker: asyncio.Task[None]
-    jobs: Jobs  # background work (syncs, predictions) of this project only
+    jobs: Jobs  # background work (syncs, predictions) of this project only, in the store
 
 
 class Projects:
     """Every project this server has opened, by uuid; the default one first."""
 
-    def __init__(self, config: Config, store: Store, plugins: Plugins, jobs: Jobs) -> None:
-        self.config, self.store, self.plugins, self.jobs = config, store, plugins, jobs
+    def __init__(self, config: Config, store: Store, plugins: Plugins) -> None:
+        self.config, self.store, self.plugins = config, store, plugins
+        self.owner = process_identity()  # who runs this server's jobs, in the jobs table
         self._open: dict[str, OpenProject] = {}
         self._lock = asyncio.Lock()
         self.default: OpenProject | None = None
@@ -45,7 +46,7 @@ class Projects:
     async def open_default(self) -> OpenProject:
         """The project of the config file (created if new), opened with its storages."""
         project = await open_project(self.config, self.store, self.plugins)
-        self.default = await self._start(project, self.jobs)
+        self.default = await self._start(project)
         return self.default
 
     async def get(self, uuid: str) -> OpenProject | None:
@@ -60,7 +61,7 @@ class Projects:
             if row is None:
                 return None
             config = self._config_of_other()
-            return await self._start(Project(config, self.store, self.plugins, row), Jobs())
+            return await self._start(Project(config, self.store, self.plugins, row))
 
     async def create(self, title: str) -> OpenProject:
         """A new, empty project with the default label config."""
@@ -82,7 +83,8 @@ class Projects:
             label_config=None, ml_backends=[],
         )  # fmt: skip
 
-    async def _start(self, project: Project, jobs: Jobs) -> OpenProject:
+    async def _start(self, project: Project) -> OpenProject:
+        jobs = Jobs(self.store, project.id, self.owner)
         await open_storages(project, jobs)
         models = Models(project, jobs)
         project.predictor = models
@@ -96,8 +98,7 @@ class Projects:
     async def close(self) -> None:
         """Stop every project's background work and close its storages and models."""
         for opened in reversed(list(self._open.values())):
-            if opened.jobs is not self.jobs:  # the app cancels the default project's own
-                await opened.jobs.cancel_all()
+            await opened.jobs.cancel_all()
             opened.worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await opened.worker

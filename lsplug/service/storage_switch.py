@@ -37,7 +37,7 @@ async def switch(
         stored[role] = clean
         project.row = await project.store.update_project(project.id, settings=stored)
     if role == "source":
-        return start_sync(project, jobs)
+        return await start_sync(project, jobs)
     await _backfill(project, persist)
     return None
 
@@ -49,7 +49,7 @@ async def _backfill(project: Project, switched: bool) -> None:
     project.sink_wakeup.set()
 
 
-def start_sync(project: Project, jobs: Jobs) -> Job | None:
+async def start_sync(project: Project, jobs: Jobs) -> Job | None:
     """Start a background sync of the current source; its job shows progress."""
     source, settings = project.storages.source, project.storages.source_settings
     if source is None or settings is None:
@@ -57,7 +57,7 @@ def start_sync(project: Project, jobs: Jobs) -> Job | None:
     identity = source_identity(settings, secret_names(project, "source", str(settings["type"])))
     work = SourceSync(project, source, identity).run
     lock = f"lsplug-sync:{project.id}"  # several processes on one store: one syncs at a time
-    return jobs.start(
+    return await jobs.start(
         "sync",
         f"sync from {settings['type']} source",
         one_process_at_a_time(project.store, lock, work),

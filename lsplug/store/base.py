@@ -83,6 +83,23 @@ class OutboxStats:
     last_error: str | None
 
 
+@dataclass(frozen=True)
+class JobRow:
+    """A background job as stored: what it does, how far it got, which process runs it."""
+
+    id: int
+    kind: str
+    description: str
+    total: int | None
+    done: int
+    status: str  # running, done, failed
+    error: str | None
+    started_at: float
+    finished_at: float | None
+    owner: str  # the process running it (host:pid:random)
+    heartbeat_at: float  # when that process last wrote it
+
+
 class Store(Protocol):
     """The project's state: tasks, completions, predictions, leases, sources, outbox."""
 
@@ -273,3 +290,33 @@ class Store(Protocol):
 
     async def outbox_stats(self, project_id: int) -> OutboxStats:
         """The backlog and the last error."""
+
+    # background jobs, shared by every process on the store; ids are the store's
+    async def add_job(
+        self, project_id: int, kind: str, description: str, owner: str, now: float
+    ) -> int:
+        """Record a job ``owner`` starts running at ``now``; its id, unique in the store."""
+
+    async def job_progress(
+        self, project_id: int, job_id: int, total: int | None, done: int, error: str | None,
+        now: float,
+    ) -> None:  # fmt: skip
+        """Write a running job's progress and heartbeat (cheap: need not be durable); a job
+        no longer running is left as it is."""
+
+    async def finish_job(
+        self, project_id: int, job_id: int, total: int | None, done: int, status: str,
+        error: str | None, now: float, keep: int,
+    ) -> None:  # fmt: skip
+        """Write a job's outcome (durable), then forget the project's finished jobs beyond
+        the newest ``keep``."""
+
+    async def fail_stale_jobs(self, project_id: int, before: float, error: str) -> int:
+        """Mark failed the running jobs whose heartbeat is older than ``before`` (their
+        process stopped); how many."""
+
+    async def list_jobs(self, project_id: int, kind: str | None = None) -> list[JobRow]:
+        """The project's jobs (of ``kind``, if given), newest first."""
+
+    async def get_job(self, project_id: int, job_id: int) -> JobRow | None:
+        """One job of the project, or None."""

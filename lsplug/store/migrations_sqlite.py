@@ -52,7 +52,27 @@ CREATE TABLE IF NOT EXISTS members (
 );
 """
 
-STEPS: list[str | None] = [None, None, _V2, _V3]  # index = the version a step reaches
+# Version 4: background jobs, so that every process shows every job with its progress; the
+# process running one writes a heartbeat, and a running job whose heartbeat is old is dead.
+_V4 = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    description TEXT NOT NULL,
+    total INTEGER,
+    done INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,
+    error TEXT,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    owner TEXT NOT NULL,
+    heartbeat_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_of_project ON jobs (project_id, id);
+"""
+
+STEPS: list[str | None] = [None, None, _V2, _V3, _V4]  # index = the version a step reaches
 LATEST = len(STEPS) - 1
 
 

@@ -31,6 +31,7 @@ from lsplug.store.base import (
 )
 from lsplug.store.migrations_postgres import LATEST, migrate
 from lsplug.store.postgres_base import count_of
+from lsplug.store.postgres_jobs import JobsMixin
 from lsplug.store.postgres_ops import Tx
 from lsplug.store.postgres_outbox import OutboxMixin
 from lsplug.store.postgres_people import PROJECT_SQL, PeopleMixin, project_row
@@ -46,7 +47,7 @@ ORDER_SQL = {
 }
 
 
-class PostgresStore(PeopleMixin, OutboxMixin):
+class PostgresStore(PeopleMixin, OutboxMixin, JobsMixin):
     """The project state in a PostgreSQL database, shared by any number of processes."""
 
     def __init__(self, url: str, pool_size: int = 10) -> None:

@@ -32,6 +32,7 @@ from lsplug.store.sqlite_base import (
     _project,
 )
 from lsplug.store.sqlite_export import json_batches, read_ahead
+from lsplug.store.sqlite_jobs import JobsMixin
 from lsplug.store.sqlite_ops import (
     _add_completion,
     _bump,
@@ -55,7 +56,7 @@ from lsplug.store.sqlite_side import SideTablesMixin
 __all__ = ["SCHEMA_VERSION", "SQLiteBase", "SQLiteStore", "SchemaTooNew"]
 
 
-class SQLiteStore(PeopleMixin, SideTablesMixin):
+class SQLiteStore(PeopleMixin, SideTablesMixin, JobsMixin):
     """The project state in a SQLite file (WAL mode): projects, tasks, completions, leases."""
 
     # --- projects --------------------------------------------------------------------------

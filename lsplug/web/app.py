@@ -12,7 +12,6 @@ from aiohttp import web
 from lsplug.config import Config
 from lsplug.plugins import Plugins, load_plugins
 from lsplug.service.auth import Accounts, load_key
-from lsplug.service.jobs import Jobs
 from lsplug.service.projects import Projects
 from lsplug.store.base import Store
 from lsplug.store.sqlite import SQLiteStore
@@ -77,7 +76,6 @@ def create_app(
     )
     app[keys.CONFIG] = config
     app[keys.PLUGINS] = plugins
-    app[keys.JOBS] = Jobs()
     for routes in CORE_ROUTES:
         add_routes(app, routes)
     setup_pages(app)
@@ -95,21 +93,21 @@ async def _call_hooks(results: list[object]) -> None:
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     """Open the store and the projects, start background work; undo it all at the end."""
-    config, plugins, jobs = app[keys.CONFIG], app[keys.PLUGINS], app[keys.JOBS]
+    config, plugins = app[keys.CONFIG], app[keys.PLUGINS]
     store = make_store(config)
     await store.open()
     app[keys.STORE] = store
     try:
         app[keys.ACCOUNTS] = Accounts(store, load_key(config.data_path))
-        projects = app[keys.PROJECTS] = Projects(config, store, plugins, jobs)
+        projects = app[keys.PROJECTS] = Projects(config, store, plugins)
         try:
             default = await projects.open_default()
             app[keys.PROJECT], app[keys.MODELS] = default.project, default.models
+            app[keys.JOBS] = default.jobs
             await _call_hooks(plugins.pm.hook.lsplug_startup(app=app))
             yield
             await _call_hooks(plugins.pm.hook.lsplug_cleanup(app=app))
-            await jobs.cancel_all()
         finally:
-            await projects.close()
+            await projects.close()  # every project's jobs cancelled first
     finally:
         await store.close()

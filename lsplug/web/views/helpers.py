@@ -106,15 +106,16 @@ async def import_example_file(request: web.Request) -> web.Response:
 
 @routes.get("/api/jobs")
 async def list_jobs(request: web.Request) -> web.Response:
-    """Background jobs (sync, sink backfill) with their progress, newest first."""
+    """Background jobs (sync, sink backfill) of every server process with their progress,
+    newest first."""
     kind = request.query.get("kind")
-    return web.json_response([j.as_json() for j in jobs_of(request).list(kind)])
+    return web.json_response([j.as_json() for j in await jobs_of(request).list(kind)])
 
 
 @routes.get("/api/jobs/{job_id}")
 async def get_job(request: web.Request) -> web.Response:
     """One background job."""
-    job = jobs_of(request).get(int_param_from(request.match_info["job_id"]))
+    job = await jobs_of(request).get(int_param_from(request.match_info["job_id"]))
     if job is None:
         raise NotFound(f"job {request.match_info['job_id']} not found")
     return web.json_response(job.as_json())
@@ -123,6 +124,9 @@ async def get_job(request: web.Request) -> web.Response:
 def int_param_from(value: str) -> int:
     """An id from the path; 404 when it is not a number (no such job)."""
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise NotFound(f"job {value} not found") from None
+    if not -(2**63) <= number < 2**63:  # no store id is that large: unknown, not a crash
+        raise NotFound(f"job {value} not found")
+    return number

@@ -66,12 +66,12 @@ async def predictions(request: web.Request) -> web.Response:
         data = body.get("data", body) if isinstance(body, dict) else body
         return web.json_response({"data": data, "predictions": await models.predict_data(data)})
     if mode == "all_tasks":
-        return web.json_response({"job": models.start_predict_all().as_json()})
+        return web.json_response({"job": (await models.start_predict_all()).as_json()})
     if mode != "specific_tasks":
         raise BadInput(f"mode: {mode!r} is not one of data, all_tasks, specific_tasks")
     ids = _task_ids(request, body)
     if len(ids) > INLINE_LIMIT:
-        return web.json_response({"job": models.start_predict_all(ids).as_json()})
+        return web.json_response({"job": (await models.start_predict_all(ids)).as_json()})
     records = await project.store.get_tasks(project.id, ids)
     await models.predict_records(records)
     fresh = await project.store.get_tasks(project.id, [r.id for r in records])
