@@ -64,7 +64,9 @@ class PostgresStore(PeopleMixin, OutboxMixin, JobsMixin):
             await migrate(conn, _redacted(self.url))
         finally:
             await conn.close()
-        self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=self._pool_size)
+        self._pool = await asyncpg.create_pool(
+            self.url, min_size=1, max_size=self._pool_size, reset=release_connection
+        )
 
     async def close(self) -> None:
         """Wait for the running queries and close every connection."""
@@ -499,6 +501,15 @@ async def _records_after(
 def _next_chunk(feed: Iterator[NewTask]) -> list[NewTask]:
     """The feed's next chunk (read in a thread: the feed may still be converting)."""
     return list(itertools.islice(feed, INSERT_CHUNK))
+
+
+async def release_connection(conn: asyncpg.Connection) -> None:
+    """What a connection needs on its way back to the pool: a rollback, if a failure left a
+    transaction open. asyncpg's own reset (unlock all advisory locks, close cursors, unlisten,
+    reset settings) is one more round trip for every request, and the store leaves none of
+    that behind: settings are ``SET LOCAL``, and :meth:`exclusive` unlocks its own lock."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
 
 
 def _redacted(url: str) -> str:
