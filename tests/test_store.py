@@ -203,6 +203,22 @@ async def test_next_task_gives_another_owner_the_next(store: Store, pid: int) ->
     assert await store.next_task(pid, "carol", "sequential", 60) is None
 
 
+async def test_lease_next_task_reads_the_leased_task(store: Store, pid: int) -> None:
+    """The leased task comes with its data and predictions, as ``get_tasks`` shows it."""
+    await store.import_tasks(pid, tasks("a", "b"))
+    await store.add_predictions(pid, [(0, {"result": [], "score": 0.5})])
+    record = await store.lease_next_task(pid, "alice", "sequential", 60)
+    assert record is not None and record.id == 0
+    assert record.json_bytes() == (await store.get_tasks(pid, [0]))[0].json_bytes()
+    assert len(record.predictions) == 1
+    again = await store.lease_next_task(pid, "alice", "sequential", 60)
+    assert again is not None and again.id == 0  # the same lease
+    other = await store.lease_next_task(pid, "bob", "sequential", 60)
+    assert other is not None and other.id == 1
+    assert orjson.loads(other.json_bytes())["data"] == {"text": "b"}
+    assert await store.lease_next_task(pid, "carol", "sequential", 60) is None
+
+
 async def test_an_expired_lease_frees_the_task(store: Store, pid: int) -> None:
     await store.import_tasks(pid, tasks("a"))
     assert await store.next_task(pid, "alice", "sequential", 0.05) == 0

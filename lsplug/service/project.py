@@ -353,10 +353,9 @@ class Project:
         lease = float(self.setting("lease_seconds"))
         if self.predictor is not None and strategy.startswith("prediction-score"):
             await self.predictor.score_unscored()  # predicted before ranked, never skipped
-        task_id = await self.store.next_task(self.id, owner, strategy, lease)
-        if task_id is None:
+        record = await self.store.lease_next_task(self.id, owner, strategy, lease)
+        if record is None:
             raise NotFound("no more tasks")
-        record = await self.task(task_id)
         if self.predictor is not None:
             record = await self.predictor.ensure(record)
         return (await self.served([record]))[0]

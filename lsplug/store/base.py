@@ -241,6 +241,12 @@ class Store(Protocol):
     ) -> int | None:
         """Lease the next unlabeled task to ``owner``; the same one while its lease runs."""
 
+    async def lease_next_task(
+        self, project_id: int, owner: str, strategy: Strategy, lease_seconds: float
+    ) -> TaskRecord | None:
+        """:meth:`next_task` and the task it leased, with its completions and predictions
+        (one round trip where the store can: this is what every ``/next`` asks)."""
+
     async def release_lease(self, project_id: int, task_id: int, owner: str | None) -> bool:
         """End a lease early (``owner`` None: whoever holds it)."""
 

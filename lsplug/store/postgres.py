@@ -406,6 +406,13 @@ class PostgresStore(PeopleMixin, OutboxMixin, JobsMixin):
         )
         return task_id
 
+    async def lease_next_task(
+        self, project_id: int, owner: str, strategy: Strategy, lease_seconds: float
+    ) -> TaskRecord | None:
+        """The lease and the leased task in one statement (one round trip)."""
+        assert self._pool is not None, "the store is not open"
+        return await ops.leased_record(self._pool, project_id, owner, strategy, lease_seconds)
+
     async def release_lease(self, project_id: int, task_id: int, owner: str | None) -> bool:
         """Drop a lease."""
         sql = (

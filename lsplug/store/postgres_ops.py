@@ -300,12 +300,54 @@ def _items_of(table: str, column: str) -> str:
 
 
 # One statement (one round trip, one snapshot): the tasks with their items' ids and bodies.
-BY_IDS_SQL = (
-    f"SELECT t.id, t.data, t.meta, t.completed_at, {_items_of('completions', 'id')}, "
+RECORD_COLUMNS = (
+    f"t.id, t.data, t.meta, t.completed_at, {_items_of('completions', 'id')}, "
     f"{_items_of('completions', 'body')}, {_items_of('predictions', 'id')}, "
-    f"{_items_of('predictions', 'body')} FROM tasks t "
-    "WHERE t.project_id=$1 AND t.id=ANY($2::bigint[])"
+    f"{_items_of('predictions', 'body')}"
 )
+BY_IDS_SQL = (
+    f"SELECT {RECORD_COLUMNS} FROM tasks t WHERE t.project_id=$1 AND t.id=ANY($2::bigint[])"
+)
+# The lease function runs once (a materialized CTE), then its task is read like BY_IDS_SQL.
+LEASED_SQL = (
+    "WITH leased AS MATERIALIZED (SELECT lsplug_lease($1, $2, $3, $4) AS id) "
+    f"SELECT {RECORD_COLUMNS}, leased.id FROM leased "
+    "LEFT JOIN tasks t ON t.project_id=$1 AND t.id=leased.id"
+)
+
+
+def _record(r: asyncpg.Record) -> TaskRecord:
+    return TaskRecord(
+        id=r[0],
+        data=r[1].encode(),
+        meta=r[2].encode() if r[2] else None,
+        completions=[with_id(i, b) for i, b in zip(r[4], r[5], strict=True)],
+        predictions=[with_id(i, b) for i, b in zip(r[6], r[7], strict=True)],
+        completed_at=r[3],
+    )
+
+
+async def leased_record(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    project_id: int,
+    owner: str,
+    strategy: str,
+    lease_seconds: float,
+) -> TaskRecord | None:
+    """Lease the next task to ``owner`` and read it, in one statement.
+
+    The statement reads the task in the snapshot it started with, taken before the lease
+    function chose it: a task imported by another process in between is leased but not
+    seen there, and is read again by a statement of its own.
+    """
+    row = await conn.fetchrow(LEASED_SQL, project_id, owner, strategy, lease_seconds)
+    leased = row[8]
+    if leased is None:
+        return None
+    if row[0] is None:
+        found = await records_by_ids(conn, project_id, [leased])
+        return found[0] if found else None
+    return _record(row)
 
 
 async def records_by_ids(
@@ -315,14 +357,7 @@ async def records_by_ids(
     wanted = list(ids)
     by_id = {}
     for r in await conn.fetch(BY_IDS_SQL, project_id, wanted):
-        by_id[r[0]] = TaskRecord(
-            id=r[0],
-            data=r[1].encode(),
-            meta=r[2].encode() if r[2] else None,
-            completions=[with_id(i, b) for i, b in zip(r[4], r[5], strict=True)],
-            predictions=[with_id(i, b) for i, b in zip(r[6], r[7], strict=True)],
-            completed_at=r[3],
-        )
+        by_id[r[0]] = _record(r)
     return [by_id[i] for i in wanted if i in by_id]
 
 

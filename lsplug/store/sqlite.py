@@ -430,6 +430,17 @@ class SQLiteStore(PeopleMixin, SideTablesMixin, JobsMixin):
         result: int | None = await self._write(op, durable=False)
         return result
 
+    async def lease_next_task(
+        self, project_id: int, owner: str, strategy: Strategy, lease_seconds: float
+    ) -> TaskRecord | None:
+        """The lease on the writer thread, then the task from a reader (the writer stays free
+        for the next write meanwhile)."""
+        task_id = await self.next_task(project_id, owner, strategy, lease_seconds)
+        if task_id is None:
+            return None
+        found = await self.get_tasks(project_id, [task_id])
+        return found[0] if found else None
+
     async def release_lease(self, project_id: int, task_id: int, owner: str | None) -> bool:
         """Drop a lease."""
         sql = "DELETE FROM leases WHERE project_id=? AND task_id=?"
