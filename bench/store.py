@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import resource
 import statistics
 import subprocess
@@ -125,8 +126,36 @@ async def _load(bases: list[str], clients: int, seconds: float, tag: str) -> int
     return done
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes so far (0 for one that ended)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine so far, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(values) - values[3] - values[4]) / tick, sum(values) / tick
+
+
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server processes of this machine (the bench's own server runs as the
+    postgres user); none when there is no such user."""
+    found = subprocess.run(["pgrep", "-u", "postgres"], capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split()]
+
+
 def throughput(workdir: Path, url: str, procs: int, clients: int, seconds: float) -> float:
-    """Acknowledged completions per second with ``procs`` server processes."""
+    """Acknowledged completions per second with ``procs`` server processes; also reports
+    where the CPU went: the machine's busy share, and CPU per completion of the servers,
+    of PostgreSQL and of everything else (the load processes, the kernel)."""
     config = workdir / f"config-{procs}.yaml"
     config.write_text(json.dumps({"label_config": XML, "store": {"url": url}, "data_dir": "d"}))
     servers = [Server(config).start() for _ in range(procs)]
@@ -138,15 +167,32 @@ def throughput(workdir: Path, url: str, procs: int, clients: int, seconds: float
             args = ([s.base for s in servers], clients // 2, seconds, f"p{procs}w{w}", send)
             workers.append(ctx.Process(target=load_worker, args=args))
             pipes.append(recv)
+        server_pids = [s.proc.pid for s in servers if s.proc is not None]
+        pg_pids = postgres_pids() if url.startswith("postgresql") else []
+        before = (cpu_seconds(server_pids), cpu_seconds(pg_pids), *machine_busy())
         for worker in workers:
             worker.start()
         total = sum(p.recv() for p in pipes)
+        after = (cpu_seconds(server_pids), cpu_seconds(pg_pids), *machine_busy())
         for worker in workers:
             worker.join()
+        report_cpu(procs, total, [b - a for a, b in zip(before, after, strict=True)])
         return total / seconds
     finally:
         for server in servers:
             server.kill()
+
+
+def report_cpu(procs: int, completions: int, spent: list[float]) -> None:
+    """The CPU figures of :func:`throughput` (``spent``: servers, PostgreSQL, busy, all)."""
+    servers, postgres, busy, everything = spent
+    per = 1e6 / max(completions, 1)
+    report(
+        f"CPU with {procs} process(es)",
+        f"machine {busy / everything * 100:.0f}% busy; per completion: servers "
+        f"{servers * per:.0f} µs, PostgreSQL {postgres * per:.0f} µs, the rest "
+        f"{(busy - servers - postgres) * per:.0f} µs",
+    )
 
 
 def main() -> None:

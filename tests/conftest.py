@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from pgserver import pg_server  # noqa: F401  (a session fixture: one PostgreSQL server)
+from stores import opener, pid, store  # noqa: F401  (a store on each back-end, see stores.py)
 
 from lsplug.testing import Client, MakeClient, client_factory, wait_until
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +14,9 @@ import pytest
 
 from lsplug.service.jobs import STOPPED, Job, Jobs
 from lsplug.store.base import Store
-from lsplug.store.postgres import PostgresStore
 from lsplug.store.sqlite import SQLiteStore
 from lsplug.testing import Client, MakeClient
 from lsplug.web import keys
-
-Opener = Callable[[], Store]
 
 
 class CountingSQLiteStore(SQLiteStore):
@@ -30,23 +27,6 @@ class CountingSQLiteStore(SQLiteStore):
     async def job_progress(self, *args: Any, **kwargs: Any) -> None:
         self.progress_writes += 1
         await super().job_progress(*args, **kwargs)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
-    """Makes a store object on one fresh database (each call: the same database)."""
-    if request.param == "sqlite":
-        return lambda: SQLiteStore(tmp_path / "store.sqlite3")
-    url = request.getfixturevalue("pg_server").new_database()
-    return lambda: PostgresStore(url)
-
-
-@pytest.fixture
-async def store(opener: Opener) -> AsyncIterator[Store]:
-    s = opener()
-    await s.open()
-    yield s
-    await s.close()
 
 
 @pytest.fixture

@@ -6,41 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import orjson
 import pytest
+from stores import Opener
 
 from lsplug.store.base import NewTask, ProjectRow, Store
 from lsplug.store.postgres import PostgresStore
 from lsplug.store.sqlite import SCHEMA_VERSION, SchemaTooNew, SQLiteStore
-
-Opener = Callable[[], Store]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
-    """Makes a store object on one fresh database (each call: the same database)."""
-    if request.param == "sqlite":
-        return lambda: SQLiteStore(tmp_path / "store.sqlite3")
-    url = request.getfixturevalue("pg_server").new_database()
-    return lambda: PostgresStore(url)
-
-
-@pytest.fixture
-async def store(opener: Opener) -> AsyncIterator[Store]:
-    s = opener()
-    await s.open()
-    yield s
-    await s.close()
-
-
-@pytest.fixture
-async def pid(store: Store) -> int:
-    return (await store.ensure_project("uuid-1", "test", None)).id
 
 
 def tasks(*texts: str) -> list[NewTask]:

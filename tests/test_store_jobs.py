@@ -4,39 +4,12 @@ jobs whose process stopped. Every test runs on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
-import pytest
+from stores import Opener
 
 from lsplug.store.base import Store
-from lsplug.store.postgres import PostgresStore
-from lsplug.store.sqlite import SQLiteStore
 
-Opener = Callable[[], Store]
 NOW = 1_700_000_000.0
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
-    """Makes a store object on one fresh database (each call: the same database)."""
-    if request.param == "sqlite":
-        return lambda: SQLiteStore(tmp_path / "store.sqlite3")
-    url = request.getfixturevalue("pg_server").new_database()
-    return lambda: PostgresStore(url)
-
-
-@pytest.fixture
-async def store(opener: Opener) -> AsyncIterator[Store]:
-    s = opener()
-    await s.open()
-    yield s
-    await s.close()
-
-
-@pytest.fixture
-async def pid(store: Store) -> int:
-    return (await store.ensure_project("uuid-1", "test", None)).id
 
 
 async def test_a_new_job_is_running_without_progress(store: Store, pid: int) -> None:
