@@ -126,16 +126,21 @@ async def _load(bases: list[str], clients: int, seconds: float, tag: str) -> int
     return done
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds of these processes so far (0 for one that ended)."""
-    total = 0.0
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each of these processes so far (none for one gone)."""
+    found = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def cpu_since(before: dict[int, float], pids: list[int]) -> float:
+    """CPU seconds these processes used since ``before`` (a process new since: all of it)."""
+    return sum(now - before.get(pid, 0.0) for pid, now in cpu_by_pid(pids).items())
 
 
 def machine_busy() -> tuple[float, float]:
@@ -168,15 +173,23 @@ def throughput(workdir: Path, url: str, procs: int, clients: int, seconds: float
             workers.append(ctx.Process(target=load_worker, args=args))
             pipes.append(recv)
         server_pids = [s.proc.pid for s in servers if s.proc is not None]
-        pg_pids = postgres_pids() if url.startswith("postgresql") else []
-        before = (cpu_seconds(server_pids), cpu_seconds(pg_pids), *machine_busy())
+        on_pg = url.startswith("postgresql")
+        # PostgreSQL starts a process per new connection: the pids are read again at the end.
+        before = (cpu_by_pid(server_pids), cpu_by_pid(postgres_pids() if on_pg else []))
+        busy_before = machine_busy()
         for worker in workers:
             worker.start()
         total = sum(p.recv() for p in pipes)
-        after = (cpu_seconds(server_pids), cpu_seconds(pg_pids), *machine_busy())
+        busy_after = machine_busy()
+        spent = [
+            cpu_since(before[0], server_pids),
+            cpu_since(before[1], postgres_pids() if on_pg else []),
+            busy_after[0] - busy_before[0],
+            busy_after[1] - busy_before[1],
+        ]
         for worker in workers:
             worker.join()
-        report_cpu(procs, total, [b - a for a, b in zip(before, after, strict=True)])
+        report_cpu(procs, total, spent)
         return total / seconds
     finally:
         for server in servers:
