@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import orjson
 import pytest
 from lxml import etree
 
+from lsplug.builtin import coco_exporter
 from lsplug.builtin.coco_exporter import COCO_EXPORTER
 from lsplug.builtin.voc_exporter import VOC_EXPORTER
 from lsplug.builtin.yolo_exporter import YOLO_EXPORTER
+from lsplug.export import common, nameset
+from lsplug.export.nameset import NameSet
+from lsplug.hooks.types import ExportContext, ExportOptions
+from lsplug.labelconfig import parse
 from tests.exporting import run, summary, task, unzip
 
 CONFIG = (
@@ -171,3 +181,63 @@ def test_image_formats_do_not_fit_a_text_config(exporter):
     from lsplug.labelconfig import parse
 
     assert not exporter.fits(parse(NER))
+
+
+def test_a_name_set_moves_past_its_limit_into_a_temporary_file_deleted_on_close(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    names = NameSet(memory_names=2)
+    assert [names.add(k) for k in ("a", "b", "a")] == [True, True, False]
+    assert not names.on_disk and not any(tmp_path.iterdir())
+    assert [names.add(k) for k in ("c", "b", "a", "d", "c")] == [True, False, False, True, False]
+    assert names.on_disk and any(tmp_path.iterdir())
+    names.close()
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("bloom_bits", [8, nameset.BLOOM_BITS])  # 8: SQLite asked each time
+def test_a_name_set_past_its_limit_answers_as_a_set_does(
+    bloom_bits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(nameset, "BLOOM_BITS", bloom_bits)
+    keys = [f"{(i * 7919) % 300}.jpg" for i in range(2000)]  # each key back now and then
+    names, seen = NameSet(memory_names=16), set()
+    for key in keys:
+        assert names.add(key) == (key not in seen)
+        seen.add(key)
+    names.close()
+
+
+async def test_image_names_stay_unique_once_they_no_longer_fit_in_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    urls = ["/x/a.jpg", "/y/A.JPG", "/x/a_2.jpg", "/z/a.jpg", "/x/b.jpg", "/y/b.jpg"]
+    tasks = [task(i, {"image": u}, [box("Cat", 0, 0, 10, 10)]) for i, u in enumerate(urls, 1)]
+    in_memory = unzip(await run(YOLO_EXPORTER, CONFIG, tasks))
+    monkeypatch.setattr(nameset, "MEMORY_NAMES", 2)
+    on_disk = unzip(await run(YOLO_EXPORTER, CONFIG, tasks))
+    assert on_disk == in_memory
+    labels = ["a", "A_2", "a_2_3", "a_4", "b", "b_6"]
+    assert sorted(on_disk) == sorted([f"labels/{n}.txt" for n in labels] + ["classes.txt",
+                                      "export_summary.json"])  # fmt: skip
+
+
+async def test_coco_sends_result_json_while_it_is_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(common, "CHUNK_SIZE", 16 * 1024)
+    monkeypatch.setattr(coco_exporter, "COPY_BYTES", 16 * 1024)
+    names = [hashlib.sha256(b"%d" % i).hexdigest() for i in range(3000)]  # hardly compressible
+    tasks = [task(i, {"image": f"/{n}.jpg"}, [box("Cat", 1, 2, 3, 4)]) for i, n in enumerate(names)]
+
+    async def batches() -> AsyncIterator[list[dict[str, object]]]:
+        for one in tasks:
+            yield [one]
+
+    async def nothing(url: str) -> None:
+        return None
+
+    ctx = ExportContext(parse(CONFIG), ExportOptions(), "test", nothing)
+    chunks = [chunk async for chunk in COCO_EXPORTER.export(batches(), ctx)]
+    assert sum(map(len, chunks)) > 128 * 1024  # the zip is mostly result.json
+    assert max(map(len, chunks)) <= 64 * 1024  # which was not kept whole before it was sent
+    assert len(orjson.loads(unzip(b"".join(chunks))["result.json"])["images"]) == 3000

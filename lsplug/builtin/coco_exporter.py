@@ -5,14 +5,15 @@ Hooks implemented: :func:`lsplug_exporters`.
 A zip of ``result.json`` (``images``, ``categories`` from 0, ``annotations`` with pixel
 ``bbox [x, y, w, h]``, ``segmentation``, ``area``, ``info``), ``images/`` when resources are
 asked for, and ``export_summary.json`` listing what could not be written. The image and
-annotation lists are spooled to temporary files while tasks stream, so memory stays flat.
+annotation lists are spooled to temporary files while tasks stream, then copied into the zip
+a piece at a time, the zip's bytes sent as they are made, so memory stays flat.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import IO, Any
 
 import orjson
@@ -26,6 +27,9 @@ from lsplug.hooks.types import TaskBatches
 from lsplug.labelconfig import LabelConfig
 
 SPOOL_BYTES = 8 * 1024 * 1024
+"""Each spooled list stays in memory up to this, then goes to a temporary file."""
+COPY_BYTES = 1 << 20
+"""``result.json`` is written from the spooled lists this many bytes at a time."""
 
 
 @hookimpl
@@ -77,28 +81,43 @@ class CocoZip(ImageZip):
             "area": polygon_area(points) if points else w * h,
         }
 
-    async def finish(self, zs: ZipStream) -> None:
-        """Write ``result.json``: images, categories, annotations and info."""
+    async def finish(self, zs: ZipStream) -> AsyncIterator[None]:
+        """Write ``result.json``: images, categories, annotations and info.
+
+        It yields after each :data:`COPY_BYTES` copied from the spooled lists, so that the
+        zip's bytes are sent as they are made (a million images make hundreds of MB of JSON).
+        """
         categories = [{"id": i, "name": n} for i, n in enumerate(self.categories.names)]
         info = {"year": time.gmtime().tm_year, "version": "1.0", "contributor": "lsplug",
                 "description": self.ctx.project_title, "url": "",
                 "date_created": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}  # fmt: skip
-        with zs.open("result.json") as out:
-            out.write(b'{"images":[')
-            _copy(self.images, out)
-            out.write(b'],"categories":' + orjson.dumps(categories) + b',"annotations":[')
-            _copy(self.annotations, out)
-            out.write(b'],"info":' + orjson.dumps(info) + b"}")
+        out = zs.open("result.json")
+        out.write(b'{"images":[')
+        for _ in _copy(self.images, out):
+            yield
+        out.write(b'],"categories":' + orjson.dumps(categories) + b',"annotations":[')
+        for _ in _copy(self.annotations, out):
+            yield
+        out.write(b'],"info":' + orjson.dumps(info) + b"}")
+        out.close()
+
+    def close(self) -> None:
+        """Free the spooled lists and the image names."""
+        super().close()
+        self.images.close()
+        self.annotations.close()
 
 
 def _append(spool: IO[bytes], item: dict[str, Any], first: bool) -> None:
     spool.write((b"" if first else b",") + orjson.dumps(item))
 
 
-def _copy(spool: IO[bytes], out: IO[bytes]) -> None:
+def _copy(spool: IO[bytes], out: IO[bytes]) -> Iterator[None]:
+    """Copy a spooled list into ``out`` a piece at a time, yielding after each."""
     spool.seek(0)
-    while chunk := spool.read(1 << 20):
+    while chunk := spool.read(COPY_BYTES):
         out.write(chunk)
+        yield
     spool.close()
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import orjson
 
+from lsplug.export.nameset import NameSet
 from lsplug.export.zipstream import ZipStream
 from lsplug.hooks.types import ExportContext, ExportOptions, TaskBatches
 
@@ -119,11 +120,15 @@ def base_name(url: str) -> str:
     return re.sub(r"[^\w.\-]+", "_", name)
 
 
-@dataclass
 class Names:
-    """Unique file stems in a zip: a repeated stem gets the task id as a suffix."""
+    """Unique file names in a zip, without regard to case: a repeated name gets the task id.
 
-    used: set[str] = field(default_factory=set)
+    The names used are a :class:`~lsplug.export.nameset.NameSet`: memory stays flat however
+    many images there are. :meth:`close` deletes its temporary file.
+    """
+
+    def __init__(self, used: NameSet | None = None) -> None:
+        self.used = used if used is not None else NameSet()
 
     def unique(self, name: str, task_id: Any) -> str:
         """``name`` if free, else ``stem_<task id>.ext`` (then a counter)."""
@@ -131,12 +136,15 @@ class Names:
         if not dot:
             stem, ext = name, ""
         candidate, n = name, 0
-        while candidate.lower() in self.used:
+        while not self.used.add(candidate.lower()):
             n += 1
             tail = f"_{task_id}" if n == 1 else f"_{task_id}_{n}"
             candidate = f"{stem}{tail}{dot}{ext}"
-        self.used.add(candidate.lower())
         return candidate
+
+    def close(self) -> None:
+        """Forget the names (and delete their temporary file)."""
+        self.used.close()
 
 
 def stem(name: str) -> str:
@@ -148,15 +156,23 @@ def stem(name: str) -> str:
 
 
 class ZipWriter(Protocol):
-    """One zip format: called per exported task, then once at the end."""
+    """One zip format: called per exported task, then once at the end.
+
+    A writer may also have a ``close()`` method, called once the zip is done or given up,
+    to free what it holds (temporary files).
+    """
 
     summary: Summary
 
     async def task(self, task: Task, zs: ZipStream) -> None:
         """Write what one task gives."""
 
-    async def finish(self, zs: ZipStream) -> None:
-        """Write the files made of every task (class lists, the COCO document...)."""
+    def finish(self, zs: ZipStream) -> Awaitable[None] | AsyncIterator[None]:
+        """Write the files made of every task (class lists, the COCO document...).
+
+        A coroutine; or, for a writer whose last file is large, an async generator that yields
+        now and then while it writes, so that the zip's bytes are sent rather than kept.
+        """
 
 
 async def stream_zip(batches: TaskBatches, writer: ZipWriter) -> AsyncIterator[bytes]:
@@ -168,12 +184,21 @@ async def stream_zip(batches: TaskBatches, writer: ZipWriter) -> AsyncIterator[b
                 await writer.task(task, zs)
                 if zs.pending >= CHUNK_SIZE:
                     yield zs.take()
-        await writer.finish(zs)
+        ending = writer.finish(zs)
+        if isinstance(ending, AsyncIterator):
+            async for _ in ending:
+                if zs.pending >= CHUNK_SIZE:
+                    yield zs.take()
+        else:
+            await ending
         zs.add(SUMMARY_NAME, writer.summary.as_bytes())
         for chunk in zs.finish():
             yield chunk
     finally:
         zs.discard()
+        close: Callable[[], object] | None = getattr(writer, "close", None)
+        if close is not None:
+            close()
 
 
 async def add_resource(

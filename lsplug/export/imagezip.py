@@ -44,6 +44,10 @@ class ImageZip:
         self.categories = Categories.of(ctx.label_config, self.controls)
         self.names = Names()
 
+    def close(self) -> None:
+        """Free the image names (their temporary file, past many images)."""
+        self.names.close()
+
     async def image_task(self, task: Task, zs: ZipStream) -> ImageTask | None:
         """The task's image and regions, or None when the task is not exported."""
         completions = kept_completions(task, self.ctx.options)
