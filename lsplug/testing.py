@@ -57,3 +57,38 @@ def wait_for_http(url: str, seconds: float = 15.0, what: str = "the server") -> 
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"{what} did not answer on {url} within {seconds:.0f} s")
+
+
+# --- storage plugins: switching storages and waiting for their syncs -------------------------
+
+STORAGE_SETTINGS = "/api/project/storage-settings"
+
+
+async def switch_storage(client: Client, role: str, settings: dict[str, Any]) -> Any:
+    """POST storage settings for ``role`` (``source`` or ``target``); the response."""
+    return await client.post(f"{STORAGE_SETTINGS}?storage_for={role}", json=settings)
+
+
+async def wait_long(check: Callable[[], Awaitable[bool]], seconds: float = 10.0) -> bool:
+    """:func:`wait_until` with the patience buckets need (slower than disks: 10 s)."""
+    return await wait_until(check, seconds)
+
+
+async def synced_jobs(
+    client: Client, poll: Callable[..., Awaitable[bool]] = wait_long
+) -> list[dict[str, Any]]:
+    """Wait until every sync job ended; the sync jobs, newest first."""
+
+    async def done() -> bool:
+        jobs = await (await client.get("/api/jobs?kind=sync")).json()
+        return bool(jobs) and all(j["status"] != "running" for j in jobs)
+
+    assert await poll(done, 30)
+    jobs: list[dict[str, Any]] = await (await client.get("/api/jobs?kind=sync")).json()
+    return jobs
+
+
+async def task_count(client: Client) -> int:
+    """The project's task count, as ``GET /api/project`` shows it."""
+    count: int = (await (await client.get("/api/project")).json())["task_count"]
+    return count

@@ -7,15 +7,13 @@ import json
 
 import aiohttp
 
+from lsplug.testing import task_count
+
 
 async def imported(client, **kwargs) -> dict:
     resp = await client.post("/api/project/import", **kwargs)
     assert resp.status == 201, await resp.text()
     return await resp.json()
-
-
-async def task_count(client) -> int:
-    return (await (await client.get("/api/project")).json())["task_count"]
 
 
 def upload(name: str, content: str) -> aiohttp.FormData:

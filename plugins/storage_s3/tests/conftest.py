@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import pytest
 
-from lsplug.testing import MakeClient, client_factory, wait_for_http, wait_until
+from lsplug.testing import MakeClient, client_factory, wait_for_http, wait_long
 
 IMAGE_CONFIG = '<View><Image name="image" value="$image"/><Choices name="c" toName="image">' \
     '<Choice value="cat"/><Choice value="dog"/></Choices></View>'  # fmt: skip
@@ -119,11 +119,6 @@ def bucket(moto: MotoServer) -> str:
 def make_client(aiohttp_client: Any, tmp_path: Path) -> MakeClient:
     """A factory of clients of an image project; keyword arguments override config keys."""
     return client_factory(aiohttp_client, tmp_path, IMAGE_CONFIG)
-
-
-async def wait_long(check: Callable[[], Awaitable[bool]], seconds: float = 10.0) -> bool:
-    """Wait until an async check passes (buckets are slower than disks: 10 s by default)."""
-    return await wait_until(check, seconds)
 
 
 @pytest.fixture

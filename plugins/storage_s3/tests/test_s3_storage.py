@@ -6,7 +6,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
-SETTINGS = "/api/project/storage-settings"
+from lsplug.testing import STORAGE_SETTINGS, switch_storage, synced_jobs, task_count
 
 
 def put_objects(moto, bucket: str, keys: list[str], body: bytes = b"x") -> None:
@@ -21,30 +21,9 @@ def object_keys(moto, bucket: str, prefix: str = "") -> list[str]:
     return sorted(o["Key"] for page in pages for o in page.get("Contents", ()))
 
 
-async def switch(client, role: str, settings: dict):
-    return await client.post(f"{SETTINGS}?storage_for={role}", json=settings)
-
-
-async def synced(client, poll) -> list[dict]:
-    """Wait for every sync job to finish; the jobs, newest first."""
-
-    async def done() -> bool:
-        jobs = await (await client.get("/api/jobs?kind=sync")).json()
-        return bool(jobs) and all(j["status"] != "running" for j in jobs)
-
-    assert await poll(done, 30)
-    jobs: list[dict] = await (await client.get("/api/jobs?kind=sync")).json()
-    return jobs
-
-
-async def task_count(client) -> int:
-    count: int = (await (await client.get("/api/project")).json())["task_count"]
-    return count
-
-
 async def test_the_forms_offer_s3_with_its_secrets_marked(make_client):
     client = await make_client()
-    body = await (await client.get(SETTINGS)).json()
+    body = await (await client.get(STORAGE_SETTINGS)).json()
     for role in ("source", "target"):
         fields = {f["name"]: f for f in body[role]["s3"]["fields"]}
         assert fields["bucket"]["required"]
@@ -61,9 +40,9 @@ async def test_a_source_of_thousands_of_objects_is_listed_recursively(
     seeded = start_moto(seed=("many", 2500))  # 2,500 objects in 10 folders, and 2 others
     client = await make_client()
     settings = seeded.settings("many", prefix="images", regex_filter=r"\.jpg$")
-    resp = await switch(client, "source", settings)
+    resp = await switch_storage(client, "source", settings)
     assert resp.status == 201, await resp.text()
-    (job,) = await synced(client, poll)
+    (job,) = await synced_jobs(client, poll)
     assert (job["status"], job["total"], job["done"]) == ("done", 2500, 2500)
     assert await task_count(client) == 2500
     export = await (await client.get("/api/project/export?format=JSON&only_labeled=0")).json()
@@ -76,11 +55,11 @@ async def test_a_second_sync_imports_only_new_objects_and_no_duplicates(
 ):
     put_objects(moto, bucket, [f"{i}.png" for i in range(20)])
     client = await make_client()
-    assert (await switch(client, "source", moto.settings(bucket))).status == 201
-    await synced(client, poll)
+    assert (await switch_storage(client, "source", moto.settings(bucket))).status == 201
+    await synced_jobs(client, poll)
     put_objects(moto, bucket, ["new/20.png"])
-    assert (await switch(client, "source", moto.settings(bucket))).status == 201
-    jobs = await synced(client, poll)
+    assert (await switch_storage(client, "source", moto.settings(bucket))).status == 201
+    jobs = await synced_jobs(client, poll)
     assert [(j["status"], j["total"]) for j in jobs] == [("done", 1), ("done", 20)]
     assert await task_count(client) == 21
 
@@ -92,9 +71,11 @@ async def test_objects_holding_tasks_import_each_task(make_client, moto, bucket,
     s3.put_object(Bucket=bucket, Key="t/c.csv", Body=b"image\nd\ne\n")
     s3.put_object(Bucket=bucket, Key="t/bad.json", Body=b"[{")
     client = await make_client()
-    resp = await switch(client, "source", moto.settings(bucket, prefix="t/", use_blob_urls=False))
+    resp = await switch_storage(
+        client, "source", moto.settings(bucket, prefix="t/", use_blob_urls=False)
+    )
     assert resp.status == 201, await resp.text()
-    (job,) = await synced(client, poll)
+    (job,) = await synced_jobs(client, poll)
     assert "t/bad.json" in job["error"]
     tasks = await (await client.get("/api/tasks?page_size=30")).json()
     assert sorted(t["data"]["image"] for t in tasks) == ["a", "b", "c", "d", "e"]
@@ -105,8 +86,8 @@ async def test_served_tasks_carry_presigned_urls_and_the_store_keeps_the_bucket_
 ):
     put_objects(moto, bucket, ["cats/1.jpg"])
     client = await make_client()
-    await switch(client, "source", moto.settings(bucket, presign_ttl=600))
-    await synced(client, poll)
+    await switch_storage(client, "source", moto.settings(bucket, presign_ttl=600))
+    await synced_jobs(client, poll)
     served = (await (await client.get("/api/tasks")).json())[0]["data"]["image"]
     url = urlsplit(served)
     query = parse_qs(url.query)
@@ -126,7 +107,9 @@ async def test_a_target_bucket_receives_each_labeled_task_and_loses_deleted_ones
 ):
     client = await make_client()
     await client.post("/api/project/import", json=[{"image": "a.jpg"}, {"image": "b.jpg"}])
-    assert (await switch(client, "target", moto.settings(bucket, prefix="out"))).status == 201
+    assert (
+        await switch_storage(client, "target", moto.settings(bucket, prefix="out"))
+    ).status == 201
     resp = await client.post("/api/tasks/1/completions", json={"result": []})
     assert resp.status == 201
 
@@ -151,7 +134,7 @@ async def test_switching_the_target_writes_the_existing_completions(
     client = await make_client()
     tasks = [{"data": {"image": f"{i}.jpg"}, "completions": [{"result": []}]} for i in range(5)]
     assert (await client.post("/api/project/import", json=tasks)).status == 201
-    assert (await switch(client, "target", moto.settings(bucket))).status == 201
+    assert (await switch_storage(client, "target", moto.settings(bucket))).status == 201
 
     async def written() -> bool:
         return len(object_keys(moto, bucket)) == 5
@@ -162,10 +145,10 @@ async def test_switching_the_target_writes_the_existing_completions(
 async def test_a_missing_bucket_is_a_bucket_error_and_switches_nothing(make_client, moto):
     client = await make_client()
     for role in ("source", "target"):
-        resp = await switch(client, role, moto.settings("no-such-bucket"))
+        resp = await switch_storage(client, role, moto.settings("no-such-bucket"))
         assert resp.status == 400
         assert "no-such-bucket" in " ".join((await resp.json())["errors"]["bucket"])
-    body = await (await client.get(SETTINGS)).json()
+    body = await (await client.get(STORAGE_SETTINGS)).json()
     assert (body["source_storage"], body["target_storage"]) == (None, None)
     assert await (await client.get("/api/jobs?kind=sync")).json() == []
 
@@ -173,10 +156,10 @@ async def test_a_missing_bucket_is_a_bucket_error_and_switches_nothing(make_clie
 async def test_bad_credentials_are_an_access_key_error_and_switch_nothing(make_client, start_moto):
     strict = start_moto(env={"INITIAL_NO_AUTH_ACTION_COUNT": "0"})  # checks every key
     client = await make_client()
-    resp = await switch(client, "target", strict.settings("labels"))
+    resp = await switch_storage(client, "target", strict.settings("labels"))
     assert resp.status == 400
     assert (await resp.json())["errors"]["aws_access_key_id"]
-    assert (await (await client.get(SETTINGS)).json())["target_storage"] is None
+    assert (await (await client.get(STORAGE_SETTINGS)).json())["target_storage"] is None
 
 
 async def test_a_sink_that_goes_down_loses_nothing(make_client, fresh_moto, poll):
@@ -184,18 +167,18 @@ async def test_a_sink_that_goes_down_loses_nothing(make_client, fresh_moto, poll
     client = await make_client()
     await client.post("/api/project/import", json=[{"image": f"{i}.jpg"} for i in range(3)])
     settings = fresh_moto.settings("labels", aws_session_token="tok")
-    assert (await switch(client, "target", settings)).status == 201
+    assert (await switch_storage(client, "target", settings)).status == 201
     fresh_moto.stop()
     for task_id in range(3):
         resp = await client.post(f"/api/tasks/{task_id}/completions", json={"result": []})
         assert resp.status == 201
 
     async def failing() -> bool:
-        backlog = (await (await client.get(SETTINGS)).json())["sink_backlog"]
+        backlog = (await (await client.get(STORAGE_SETTINGS)).json())["sink_backlog"]
         return backlog["backlog"] == 3 and backlog["failing"] == 3 and bool(backlog["last_error"])
 
     assert await poll(failing)
-    body = await (await client.get(SETTINGS)).json()
+    body = await (await client.get(STORAGE_SETTINGS)).json()
     assert body["target_storage"]["aws_secret_access_key"] == "********"
     fresh_moto.start()
     fresh_moto.client().create_bucket(Bucket="labels")
@@ -204,7 +187,7 @@ async def test_a_sink_that_goes_down_loses_nothing(make_client, fresh_moto, poll
         return object_keys(fresh_moto, "labels") == ["0.json", "1.json", "2.json"]
 
     async def drained() -> bool:
-        return (await (await client.get(SETTINGS)).json())["sink_backlog"]["backlog"] == 0
+        return (await (await client.get(STORAGE_SETTINGS)).json())["sink_backlog"]["backlog"] == 0
 
     assert await poll(delivered, 20)
     assert await poll(drained)
@@ -213,8 +196,8 @@ async def test_a_sink_that_goes_down_loses_nothing(make_client, fresh_moto, poll
 async def test_a_source_from_config_yaml_syncs_at_start(make_client, moto, bucket, poll):
     put_objects(moto, bucket, ["a.jpg", "b.jpg"])
     client = await make_client(source=moto.settings(bucket))
-    await synced(client, poll)
+    await synced_jobs(client, poll)
     assert await task_count(client) == 2
-    body = await (await client.get(SETTINGS)).json()
+    body = await (await client.get(STORAGE_SETTINGS)).json()
     assert body["source"]["s3"]["current"]
     assert body["source_storage"]["bucket"] == bucket
