@@ -15,6 +15,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+CHOICES_CONFIG = (
+    '<View><Text name="text" value="$text"/>'
+    '<Choices name="label" toName="text"><Choice value="A"/><Choice value="B"/></Choices></View>'
+)
+"""The label config of the whole-process tests: a text and a choice of A or B."""
+CHOICES_RESULT = [
+    {"id": "r1", "from_name": "label", "to_name": "text", "type": "choices",
+     "value": {"choices": ["A"]}}
+]  # fmt: skip
+"""A completion's result on :data:`CHOICES_CONFIG`: choice A."""
+
 
 def free_port() -> int:
     with socket.socket() as s:

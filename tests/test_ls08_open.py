@@ -11,21 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from procs import Server, wait_for
-
-XML = (
-    '<View><Text name="text" value="$text"/>'
-    '<Choices name="label" toName="text"><Choice value="A"/><Choice value="B"/></Choices></View>'
-)
-RESULT = [
-    {
-        "id": "r1",
-        "from_name": "label",
-        "to_name": "text",
-        "type": "choices",
-        "value": {"choices": ["A"]},
-    }
-]
+from procs import CHOICES_CONFIG, CHOICES_RESULT, Server, wait_for
 
 
 def ls08_project(root: Path) -> Path:
@@ -45,7 +31,7 @@ def ls08_project(root: Path) -> Path:
         "ml_backends": [],
     }
     (folder / "config.json").write_text(json.dumps(settings, indent=2))
-    (folder / "config.xml").write_text(XML)
+    (folder / "config.xml").write_text(CHOICES_CONFIG)
     tasks = {
         str(i): {"id": i, "data": {"text": text}}
         for i, text in ((0, "zero"), (5, "five"), (7, "seven"))
@@ -54,7 +40,7 @@ def ls08_project(root: Path) -> Path:
     labeled = {
         **tasks["5"],
         "completions": [
-            {"id": 5001, "result": RESULT, "created_at": 1_600_000_000, "lead_time": 2.5}
+            {"id": 5001, "result": CHOICES_RESULT, "created_at": 1_600_000_000, "lead_time": 2.5}
         ],
         "predictions": [],
     }
@@ -110,12 +96,12 @@ def test_start_dir_serves_a_label_studio_08_folder(tmp_path: Path, servers: list
     assert sorted(tasks) == [0, 5, 7]
     assert tasks[7]["data"] == {"text": "seven"} and not tasks[7]["completions"]
     (kept,) = tasks[5]["completions"]
-    assert kept["id"] == 5001 and kept["result"] == RESULT and kept["lead_time"] == 2.5
+    assert kept["id"] == 5001 and kept["result"] == CHOICES_RESULT and kept["lead_time"] == 2.5
     status, project = server.call("GET", "/api/project")
     assert status == 200 and project["task_count"] == 3
-    assert project["label_config_line"] == XML  # from config.xml
+    assert project["label_config_line"] == CHOICES_CONFIG  # from config.xml
 
-    status, made = server.call("POST", "/api/tasks/7/completions", {"result": RESULT})
+    status, made = server.call("POST", "/api/tasks/7/completions", {"result": CHOICES_RESULT})
     assert status in (200, 201), made
     seven = folder / "completions" / "7.json"
     wait_for(seven.exists, what="completions/7.json")

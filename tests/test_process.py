@@ -11,22 +11,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-from procs import Server, wait_for
+from procs import CHOICES_CONFIG, CHOICES_RESULT, Server, wait_for
 
 REPO = Path(__file__).resolve().parent.parent
-LABEL_CONFIG = (
-    '<View><Text name="text" value="$text"/>'
-    '<Choices name="label" toName="text"><Choice value="A"/><Choice value="B"/></Choices></View>'
-)
-RESULT = [
-    {
-        "id": "r1",
-        "from_name": "label",
-        "to_name": "text",
-        "type": "choices",
-        "value": {"choices": ["A"]},
-    }
-]
 
 
 def write_json(path: Path, value: Any) -> None:
@@ -39,7 +26,7 @@ def seed_project(tmp_path: Path) -> Path:
     """The seed guide's example: input/a.json and input/b.json, output to output/."""
     write_json(tmp_path / "input" / "a.json", [{"text": "0"}, {"text": "1"}, {"text": "2"}])
     write_json(tmp_path / "input" / "b.json", [{"text": "3"}, {"text": "4"}, {"text": "5"}])
-    (tmp_path / "config.xml").write_text(LABEL_CONFIG)
+    (tmp_path / "config.xml").write_text(CHOICES_CONFIG)
     config = tmp_path / "config.yaml"
     config.write_text(
         "label_config: config.xml\ninput_path: input\noutput_dir: output\ndata_dir: data\n"
@@ -76,7 +63,9 @@ def all_tasks(server: Server) -> list[dict[str, Any]]:
 def label_all(server: Server, ids: range) -> None:
     for task_id in ids:
         status, body = server.call(
-            "POST", f"/api/tasks/{task_id}/completions", {"result": RESULT, "lead_time": 1.5}
+            "POST",
+            f"/api/tasks/{task_id}/completions",
+            {"result": CHOICES_RESULT, "lead_time": 1.5},
         )
         assert status == 201 and isinstance(body["id"], int)
 
@@ -95,7 +84,7 @@ def test_seed_guide_example_end_to_end(seed_project: Path, servers: list[Server]
         document = json.loads((output / f"{i}.json").read_text())
         assert document["task"] == {"text": str(i)}
         assert len(document["completions"]) == 1
-        assert document["completions"][0]["result"] == RESULT
+        assert document["completions"][0]["result"] == CHOICES_RESULT
 
 
 @pytest.mark.slow
@@ -132,7 +121,7 @@ async def test_sigkill_during_a_burst_loses_no_acknowledged_completion(
     tmp_path: Path, servers: list[Server]
 ) -> None:
     config = tmp_path / "config.yaml"
-    config.write_text(f"label_config: '{LABEL_CONFIG}'\ndata_dir: data\n")
+    config.write_text(f"label_config: '{CHOICES_CONFIG}'\ndata_dir: data\n")
     server = launch(servers, config)
     status, imported = server.call(
         "POST", "/api/project/import", [{"text": str(i)} for i in range(200)]
@@ -148,7 +137,8 @@ async def test_sigkill_during_a_burst_loses_no_acknowledged_completion(
             n += 8
             try:
                 async with session.post(
-                    f"{server.base}/api/tasks/{task_id}/completions", json={"result": RESULT}
+                    f"{server.base}/api/tasks/{task_id}/completions",
+                    json={"result": CHOICES_RESULT},
                 ) as response:
                     if response.status != 201:
                         return
