@@ -14,11 +14,10 @@ from xml.sax.saxutils import escape
 
 from lsplug.export.common import Task, stem, stream_zip
 from lsplug.export.imagezip import ImageTask, ImageZip
-from lsplug.export.regions import BOX_TAGS, Region, fits_images
+from lsplug.export.regions import BOX_TAGS, Region, fits_boxes
 from lsplug.export.zipstream import ZipStream
 from lsplug.hooks import ExportContext, Exporter, hookimpl
 from lsplug.hooks.types import TaskBatches
-from lsplug.labelconfig import LabelConfig
 
 
 @hookimpl
@@ -73,11 +72,6 @@ def export_voc(batches: TaskBatches, ctx: ExportContext) -> AsyncIterator[bytes]
     return stream_zip(batches, VocZip(ctx))
 
 
-def fits_voc(config: LabelConfig) -> bool:
-    """VOC fits an ``Image`` with rectangles."""
-    return fits_images(config, BOX_TAGS)
-
-
 VOC_EXPORTER = Exporter(
     name="VOC",
     title="Pascal VOC XML",
@@ -85,6 +79,6 @@ VOC_EXPORTER = Exporter(
     "with the images when download_resources=1.",
     extension="zip",
     media_type="application/zip",
-    fits=fits_voc,
+    fits=fits_boxes,
     export=export_voc,
 )

@@ -13,11 +13,10 @@ from collections.abc import AsyncIterator
 
 from lsplug.export.common import Task, stem, stream_zip
 from lsplug.export.imagezip import ImageZip
-from lsplug.export.regions import BOX_TAGS, Region, fits_images
+from lsplug.export.regions import BOX_TAGS, Region, fits_boxes
 from lsplug.export.zipstream import ZipStream
 from lsplug.hooks import ExportContext, Exporter, hookimpl
 from lsplug.hooks.types import TaskBatches
-from lsplug.labelconfig import LabelConfig
 
 
 @hookimpl
@@ -57,11 +56,6 @@ def export_yolo(batches: TaskBatches, ctx: ExportContext) -> AsyncIterator[bytes
     return stream_zip(batches, YoloZip(ctx))
 
 
-def fits_yolo(config: LabelConfig) -> bool:
-    """YOLO fits an ``Image`` with rectangles."""
-    return fits_images(config, BOX_TAGS)
-
-
 YOLO_EXPORTER = Exporter(
     name="YOLO",
     title="YOLO",
@@ -69,6 +63,6 @@ YOLO_EXPORTER = Exporter(
     "with the images when download_resources=1.",
     extension="zip",
     media_type="application/zip",
-    fits=fits_yolo,
+    fits=fits_boxes,
     export=export_yolo,
 )

@@ -24,6 +24,11 @@ def fits_images(config: LabelConfig, tags: tuple[str, ...]) -> bool:
     return bool(image_controls(config, tags))
 
 
+def fits_boxes(config: LabelConfig) -> bool:
+    """Whether the config has an ``Image`` with rectangles (what VOC and YOLO need)."""
+    return fits_images(config, BOX_TAGS)
+
+
 def image_key(config: LabelConfig, controls: list[str]) -> str | None:
     """The data key of the image the first of ``controls`` labels."""
     objects = {o.name: o for o in config.objects_of("Image")}
