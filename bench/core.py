@@ -51,6 +51,8 @@ from typing import Any
 import aiohttp
 import orjson
 
+from lsplug.testing import free_port
+
 LABEL_CONFIG = (
     '<View><Labels name="label" toName="text"><Label value="PER"/></Labels>'
     '<Text name="text" value="$text"/></View>'
@@ -132,14 +134,6 @@ def percentile(values: list[float], p: float) -> float:
 
 
 # --- the server process ---------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def proc_status(pid: int, key: str) -> int:

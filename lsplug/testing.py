@@ -7,6 +7,9 @@ tmp_path, MY_LABEL_CONFIG)`` then ``client = await make(source={...})``.
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import subprocess
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable
@@ -45,6 +48,47 @@ async def wait_until(check: Callable[[], Awaitable[bool]], seconds: float = 3.0)
             return True
         await asyncio.sleep(0.05)
     return await check()
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LocalService:
+    """A test service process (an S3 or GCS emulator...) on a free loopback port: started,
+    waited for until ``ready_path`` answers, stopped; it can start again on the same port.
+    A subclass says its :meth:`command`."""
+
+    ready_path = "/"
+    ready_seconds = 15.0
+    what = "the service"
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **(env or {})}
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def command(self) -> list[str]:
+        """The command line that runs the service on :attr:`port`."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        """Start the service and wait until it answers."""
+        self.proc = subprocess.Popen(
+            self.command(), env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for_http(self.url + self.ready_path, self.ready_seconds, self.what)
+
+    def stop(self) -> None:
+        """Stop the service."""
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
 
 
 def wait_for_http(url: str, seconds: float = 15.0, what: str = "the server") -> None:

@@ -10,7 +10,6 @@ import glob
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -18,14 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from lsplug.testing import free_port
+
 _names = itertools.count()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def pg_bin() -> Path | None:
@@ -43,7 +37,7 @@ class PgServer:
             raise RuntimeError("PostgreSQL is not installed: run scripts/install_postgres.sh")
         self.bin = binaries
         self.dir = Path(tempfile.mkdtemp(prefix="lsplug-pg-"))
-        self.port = _free_port()
+        self.port = free_port()
         self._as_postgres = os.geteuid() == 0
         if self._as_postgres:
             shutil.chown(self.dir, "postgres", "postgres")

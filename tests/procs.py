@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from lsplug.testing import free_port
 
 CHOICES_CONFIG = (
     '<View><Text name="text" value="$text"/>'
@@ -25,13 +26,6 @@ CHOICES_RESULT = [
      "value": {"choices": ["A"]}}
 ]  # fmt: skip
 """A completion's result on :data:`CHOICES_CONFIG`: choice A."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def call(base: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -18,44 +16,22 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
-from lsplug.testing import MakeClient, client_factory, wait_for_http, wait_long
+from lsplug.testing import LocalService, MakeClient, client_factory, wait_long
 
 IMAGE_CONFIG = '<View><Image name="image" value="$image"/><Choices name="c" toName="image">' \
     '<Choice value="cat"/><Choice value="dog"/></Choices></View>'  # fmt: skip
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Emulator:
+class Emulator(LocalService):
     """A ``gcp-storage-emulator`` process, in memory."""
 
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
+    ready_path = "/storage/v1/b?project=test"
+    what = "the GCS emulator"
 
-    def start(self) -> None:
-        """Start the emulator and wait until it answers."""
+    def command(self) -> list[str]:
         exe = shutil.which("gcp-storage-emulator", path=str(Path(sys.executable).parent))
         assert exe, "gcp-storage-emulator is not installed"
-        self.proc = subprocess.Popen(
-            [exe, "start", "--host", "127.0.0.1", "--port", str(self.port), "--in-memory"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for_http(f"{self.url}/storage/v1/b?project=test", 15, "the GCS emulator")
-
-    def stop(self) -> None:
-        """Stop the emulator."""
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(10)
-            self.proc = None
+        return [exe, "start", "--host", "127.0.0.1", "--port", str(self.port), "--in-memory"]
 
     def client(self) -> Any:
         """A google-cloud-storage client of the emulator, to set up and look at buckets."""

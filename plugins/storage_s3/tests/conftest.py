@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -15,54 +12,33 @@ from typing import Any
 import boto3
 import pytest
 
-from lsplug.testing import MakeClient, client_factory, wait_for_http, wait_long
+from lsplug.testing import LocalService, MakeClient, client_factory, wait_long
 
 IMAGE_CONFIG = '<View><Image name="image" value="$image"/><Choices name="c" toName="image">' \
     '<Choice value="cat"/><Choice value="dog"/></Choices></View>'  # fmt: skip
 KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class MotoServer:
+class MotoServer(LocalService):
     """A ``moto_server`` process; stopped and started again on the same port when asked."""
+
+    ready_path = "/moto-api/"
+    ready_seconds = 30.0
+    what = "moto_server"
 
     def __init__(
         self, env: dict[str, str] | None = None, seed: tuple[str, int] | None = None
     ) -> None:
+        super().__init__(env)
         self.seed = seed
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, **(env or {})}
-        self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
-        """Start the server and wait until it answers."""
-        exe = shutil.which("moto_server", path=str(Path(sys.executable).parent))
-        assert exe, "moto_server is not installed (pip install 'moto[server]')"
-        command = [exe, "-H", "127.0.0.1", "-p", str(self.port)]
+    def command(self) -> list[str]:
         if self.seed is not None:  # a bucket of many objects, seeded inside moto (fast)
             script = str(Path(__file__).with_name("s3_seeded_server.py"))
-            command = [sys.executable, script, str(self.port), self.seed[0], str(self.seed[1])]
-        self.proc = subprocess.Popen(
-            command,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for_http(f"{self.url}/moto-api/", 30, "moto_server")
-
-    def stop(self) -> None:
-        """Stop the server (its buckets are gone)."""
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(10)
-            self.proc = None
+            return [sys.executable, script, str(self.port), self.seed[0], str(self.seed[1])]
+        exe = shutil.which("moto_server", path=str(Path(sys.executable).parent))
+        assert exe, "moto_server is not installed (pip install 'moto[server]')"
+        return [exe, "-H", "127.0.0.1", "-p", str(self.port)]
 
     def client(self) -> Any:
         """A boto3 client of this server, to set up and look at buckets."""
