@@ -17,6 +17,7 @@ from lsplug import __version__, ls08
 from lsplug import config as configmod
 from lsplug.config import SAMPLINGS, Config, ConfigError
 from lsplug.plugins import PluginError, load_plugins
+from lsplug.redact import redact_log_records
 from lsplug.storecli import add_store_parsers, cmd_import_ls08, cmd_migrate
 from lsplug.usercli import add_user_parser, cmd_user, safe_host
 
@@ -193,6 +194,7 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 
 def _setup_logging(config: Config) -> None:
+    redact_log_records()  # no log line shows a password inside a URL
     if config.logger:
         logging.config.dictConfig(config.logger)
     else:

@@ -16,6 +16,8 @@ from typing import Any, Literal, Union
 
 import yaml
 
+from lsplug.redact import redact_settings
+
 Sampling = Literal["sequential", "uniform", "prediction-score-min", "prediction-score-max"]
 SAMPLINGS: tuple[str, ...] = typing.get_args(Sampling)
 DEFAULT_INTERFACES = [
@@ -275,21 +277,8 @@ def _kind(value: Any) -> str:
 
 
 def redacted(config: Config) -> dict[str, Any]:
-    """The effective configuration with secrets hidden, for `GET /api/project`."""
+    """The effective configuration with secrets hidden, for `GET /api/project`: secret-named
+    keys and credentials inside URLs (``store.url``, ``ml_backends``) masked."""
     data = dataclasses.asdict(config)
     data.pop("config_dir", None)
-    return typing.cast(dict[str, Any], _redact(data))
-
-
-# Parts of setting names that hold secrets ("data_key" or "key_prefix" do not).
-SECRET_WORDS = ("secret", "password", "token", "access_key", "private_key", "credential", "api_key")
-
-
-def _redact(value: Any, key: str = "") -> Any:
-    if isinstance(value, dict):
-        return {k: _redact(v, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact(v, key) for v in value]
-    if value and any(w in key.lower() for w in SECRET_WORDS) and key != "label_config":
-        return "********"
-    return value
+    return typing.cast(dict[str, Any], redact_settings(data))

@@ -24,6 +24,7 @@ from lsplug.hooks.types import CompletionSink, Exporter, ExportOptions, TaskSour
 from lsplug.labelconfig import LabelConfig, LabelConfigError
 from lsplug.plugins import Plugins
 from lsplug.records import TaskRecord
+from lsplug.redact import redact_settings
 from lsplug.service import orphans
 from lsplug.service.bulk import give_back_memory
 from lsplug.service.items import (
@@ -121,7 +122,7 @@ class Project:
                 "source": self.plugins.sources.names(),
                 "target": self.plugins.sinks.names(),
             },
-            "ml_backends": self.setting_list("ml_backends"),
+            "ml_backends": redact_settings(self.setting_list("ml_backends")),
             "sampling": self.setting("sampling"),
             "lease_seconds": self.setting("lease_seconds"),
             "multi_session_mode": self.config.multi_session,
@@ -398,11 +399,7 @@ def _fits(exporter: Exporter, config: LabelConfig) -> bool:
 
 
 def _public(settings: dict[str, Any] | None) -> dict[str, Any] | None:
-    if settings is None:
-        return None
-    from lsplug.config import _redact
-
-    return dict(_redact(settings))
+    return None if settings is None else dict(redact_settings(settings))
 
 
 def _checked_setting(key: str, value: Any) -> Any:
