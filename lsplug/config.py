@@ -8,6 +8,7 @@ Relative paths are relative to the config file.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import types
 import typing
 from dataclasses import dataclass, field
@@ -103,6 +104,7 @@ class Config:
     max_body_mb: int = 256
     multi_session: bool = False
     allowed_hosts: list[str] = field(default_factory=list)  # URL imports, model servers
+    server_names: list[str] | None = None  # Host names answered (None: loopback and host)
     local_files_roots: list[str] = field(default_factory=list)  # served at /data/local-files
     config_dir: Path = field(default=Path("."), metadata={"internal": True})
 
@@ -172,7 +174,29 @@ def from_dict(raw: dict[str, Any]) -> Config:
         if isinstance(raw.get(key), dict):
             raw[key] = _legacy_storage(raw[key])
     config: Config = _build(Config, raw, "")
+    _check_server_names(config.server_names)
     return config
+
+
+def _check_server_names(names: list[str] | None) -> None:
+    """Each entry a host name, ``.domain`` (it and its subdomains), an IP address or ``*``."""
+    for i, entry in enumerate(names or []):
+        name = entry.strip().removeprefix(".").strip("[]")
+        if entry.strip() == "*" or (name and _is_ip(name)):
+            continue
+        if not name or ":" in name or "/" in name or any(ch.isspace() for ch in name):
+            raise ConfigError(
+                f"server_names[{i}]: {entry!r} is not a host name; write names such as "
+                "labels.example.com (no scheme, port or path), .example.com or *"
+            )
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _ml_backends(value: Any) -> Any:
