@@ -17,6 +17,7 @@ from lsplug import __version__, ls08
 from lsplug import config as configmod
 from lsplug.config import SAMPLINGS, Config, ConfigError
 from lsplug.plugins import PluginError, load_plugins
+from lsplug.redact import redact_log_records
 from lsplug.storecli import add_store_parsers, cmd_import_ls08, cmd_migrate
 from lsplug.usercli import add_user_parser, cmd_user, safe_host
 
@@ -52,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     _project_flags(start)
     start.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     start.add_argument("--port", type=int, help="port to listen on (default 8200)")
+    start.add_argument(
+        "--server-names", nargs="+", metavar="NAME",
+        help="host names clients reach the server by (setting server_names; default: "
+        "localhost, 127.0.0.1, [::1], *.localhost and --host unless it is 0.0.0.0 or ::); "
+        "requests naming another Host are refused (DNS rebinding)",
+    )  # fmt: skip
     start.add_argument("--data-dir", help="folder of the project's state (default: data)")
     start.add_argument("--sampling", choices=SAMPLINGS, help="order in which tasks are handed out")
     start.add_argument(
@@ -144,12 +151,14 @@ def cmd_start(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from lsplug.web.app import create_app
+    from lsplug.web.hosts import wildcard_notice
 
     overrides = {"host": args.host, "port": args.port, "label_config": args.label_config,
                  "input_path": args.input_path, "output_dir": args.output_dir,
                  "data_dir": args.data_dir, "sampling": args.sampling,
                  "ml_backends": args.ml_backends,
-                 "multi_session": args.multi_session}  # fmt: skip
+                 "multi_session": args.multi_session,
+                 "server_names": args.server_names}  # fmt: skip
     config_path, ls08_dir = args.config, ls08.folder_of_config(args.config)
     if args.dir is not None:
         if args.config is not None:
@@ -163,6 +172,8 @@ def cmd_start(args: argparse.Namespace) -> int:
                        "password": args.password}  # fmt: skip
     _setup_logging(config)
     config.host = safe_host(config)
+    if (notice := wildcard_notice(config)) is not None:
+        print(notice, file=sys.stderr, flush=True)
     if ls08_dir is not None and ls08.import_once(config, ls08_dir):
         print(f"imported the Label Studio 0.8 project {ls08_dir} into {config.data_path}")
     app = create_app(config)
@@ -193,6 +204,7 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 
 def _setup_logging(config: Config) -> None:
+    redact_log_records()  # no log line shows a password inside a URL
     if config.logger:
         logging.config.dictConfig(config.logger)
     else:

@@ -8,6 +8,7 @@ Relative paths are relative to the config file.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import types
 import typing
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any, Literal, Union
 
 import yaml
+
+from lsplug.redact import redact_settings
 
 Sampling = Literal["sequential", "uniform", "prediction-score-min", "prediction-score-max"]
 SAMPLINGS: tuple[str, ...] = typing.get_args(Sampling)
@@ -101,6 +104,7 @@ class Config:
     max_body_mb: int = 256
     multi_session: bool = False
     allowed_hosts: list[str] = field(default_factory=list)  # URL imports, model servers
+    server_names: list[str] | None = None  # Host names answered (None: loopback and host)
     local_files_roots: list[str] = field(default_factory=list)  # served at /data/local-files
     config_dir: Path = field(default=Path("."), metadata={"internal": True})
 
@@ -170,7 +174,29 @@ def from_dict(raw: dict[str, Any]) -> Config:
         if isinstance(raw.get(key), dict):
             raw[key] = _legacy_storage(raw[key])
     config: Config = _build(Config, raw, "")
+    _check_server_names(config.server_names)
     return config
+
+
+def _check_server_names(names: list[str] | None) -> None:
+    """Each entry a host name, ``.domain`` (it and its subdomains), an IP address or ``*``."""
+    for i, entry in enumerate(names or []):
+        name = entry.strip().removeprefix(".").strip("[]")
+        if entry.strip() == "*" or (name and _is_ip(name)):
+            continue
+        if not name or ":" in name or "/" in name or any(ch.isspace() for ch in name):
+            raise ConfigError(
+                f"server_names[{i}]: {entry!r} is not a host name; write names such as "
+                "labels.example.com (no scheme, port or path), .example.com or *"
+            )
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _ml_backends(value: Any) -> Any:
@@ -275,21 +301,8 @@ def _kind(value: Any) -> str:
 
 
 def redacted(config: Config) -> dict[str, Any]:
-    """The effective configuration with secrets hidden, for `GET /api/project`."""
+    """The effective configuration with secrets hidden, for `GET /api/project`: secret-named
+    keys and credentials inside URLs (``store.url``, ``ml_backends``) masked."""
     data = dataclasses.asdict(config)
     data.pop("config_dir", None)
-    return typing.cast(dict[str, Any], _redact(data))
-
-
-# Parts of setting names that hold secrets ("data_key" or "key_prefix" do not).
-SECRET_WORDS = ("secret", "password", "token", "access_key", "private_key", "credential", "api_key")
-
-
-def _redact(value: Any, key: str = "") -> Any:
-    if isinstance(value, dict):
-        return {k: _redact(v, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact(v, key) for v in value]
-    if value and any(w in key.lower() for w in SECRET_WORDS) and key != "label_config":
-        return "********"
-    return value
+    return typing.cast(dict[str, Any], redact_settings(data))

@@ -64,3 +64,14 @@ class TooManyRequests(LsplugError):
     """Too many attempts (sign-in) in a short time: 429."""
 
     status = 429
+
+
+class MethodNotAllowed(LsplugError):
+    """A method a route takes only for some inputs (a GET that would change state): 405;
+    the answer's ``Allow`` names the methods that do."""
+
+    status = 405
+
+    def __init__(self, detail: str, allowed: list[str], **extra: Any) -> None:
+        super().__init__(detail, allowed=allowed, **extra)
+        self.allowed = allowed

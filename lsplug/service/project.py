@@ -24,6 +24,7 @@ from lsplug.hooks.types import CompletionSink, Exporter, ExportOptions, TaskSour
 from lsplug.labelconfig import LabelConfig, LabelConfigError
 from lsplug.plugins import Plugins
 from lsplug.records import TaskRecord
+from lsplug.redact import redact_settings
 from lsplug.service import orphans
 from lsplug.service.bulk import give_back_memory
 from lsplug.service.items import (
@@ -33,7 +34,7 @@ from lsplug.service.items import (
     prediction_body,
     to_new_tasks,
 )
-from lsplug.store.base import ProjectRow, Store, Strategy, TaskOrder
+from lsplug.store.base import NewTask, ProjectRow, Store, Strategy, TaskOrder
 
 DEFAULT_LABEL_CONFIG = """<View>
   <Labels name="label" toName="text">
@@ -121,7 +122,7 @@ class Project:
                 "source": self.plugins.sources.names(),
                 "target": self.plugins.sinks.names(),
             },
-            "ml_backends": self.setting_list("ml_backends"),
+            "ml_backends": redact_settings(self.setting_list("ml_backends")),
             "sampling": self.setting("sampling"),
             "lease_seconds": self.setting("lease_seconds"),
             "multi_session_mode": self.config.multi_session,
@@ -165,16 +166,20 @@ class Project:
 
     # --- import ----------------------------------------------------------------------------
 
-    async def import_items(self, items: Sequence[Any], dry_run: bool = False) -> ImportSummary:
-        """Check every item, then add them all in one transaction (or none, or none if dry)."""
+    async def import_items(
+        self, items: Sequence[Any], dry_run: bool = False, author: str | None = None
+    ) -> ImportSummary:
+        """Check every item, then add them all in one transaction (or none, or none if dry).
+
+        ``author``: the signed-in person importing, recorded as every imported
+        completion's ``completed_by`` whatever the items say (None: kept as given).
+        """
         started = time.perf_counter()
         if not items:
             raise BadInput("no tasks to import: the input holds no items")
         data_types = self.label_config.data_types
         if dry_run:
-            checked = await asyncio.to_thread(
-                to_new_tasks, items, data_types, None, self.label_config
-            )
+            checked = await asyncio.to_thread(self._new_tasks, items, author)
             return ImportSummary(
                 task_count=len(checked),
                 completion_count=sum(len(t.completions) for t in checked),
@@ -186,9 +191,7 @@ class Project:
             array = await asyncio.to_thread(orjson.dumps, items)
             result = await self.store.import_flat(self.id, array, len(items))
         else:
-            tasks = await asyncio.to_thread(
-                to_new_tasks, items, data_types, None, self.label_config
-            )
+            tasks = await asyncio.to_thread(self._new_tasks, items, author)
             result = await self.store.import_tasks(self.id, tasks, None, self._enqueue)
             del tasks
         if result.completion_count and self._enqueue:
@@ -202,6 +205,12 @@ class Project:
             duration=time.perf_counter() - started,
             new_task_ids=result.task_ids,
         )
+
+    def _new_tasks(self, items: Sequence[Any], author: str | None) -> list[NewTask]:
+        """Items checked against the label config as tasks (in a thread: it is CPU work),
+        their completions signed by ``author`` when one is given."""
+        tasks = to_new_tasks(items, self.label_config.data_types, None, self.label_config)
+        return authored(tasks, author)
 
     # --- tasks -----------------------------------------------------------------------------
 
@@ -243,8 +252,9 @@ class Project:
         await self.store.delete_all_tasks(self.id, self._enqueue)
         self.sink_wakeup.set()
 
-    async def rewrite_task(self, task_id: int, body: Any) -> bytes:
-        """Replace the given parts of a task: data, completions, predictions, meta."""
+    async def rewrite_task(self, task_id: int, body: Any, author: str | None = None) -> bytes:
+        """Replace the given parts of a task: data, completions, predictions, meta;
+        ``author`` signs the completions as in :meth:`import_items`."""
         if not isinstance(body, dict) or not body:
             raise BadInput("the body must be an object with data, completions, predictions or meta")
         unknown = set(body) - {"data", "completions", "annotations", "predictions", "meta", "id"}
@@ -253,7 +263,7 @@ class Project:
         current = await self.task(task_id)
         merged = {**body, "data": body.get("data", orjson.loads(current.data))}
         try:
-            (new,) = to_new_tasks([merged], self.label_config.data_types, config=self.label_config)
+            (new,) = self._new_tasks([merged], author)
         except BadInput as exc:
             raise BadInput(
                 exc.detail.replace("item 0: ", f"task {task_id}: "), **exc.extra
@@ -275,12 +285,17 @@ class Project:
     def _enqueue(self) -> bool:
         return self.storages.sink is not None
 
-    async def add_completion(self, task_id: int, body: Any, cancelled: bool) -> dict[str, Any]:
-        """Save a completion (durable once this returns) and queue it for the sink."""
+    async def add_completion(
+        self, task_id: int, body: Any, cancelled: bool, author: str | None = None
+    ) -> dict[str, Any]:
+        """Save a completion (durable once this returns) and queue it for the sink;
+        ``author`` (a signed-in person) is its ``completed_by``, never what a client claims."""
         try:
             stored = completion_body(body, int(time.time()), config=self.label_config)
         except ValueError as exc:
             raise BadInput(str(exc)) from None
+        if author is not None:
+            stored["completed_by"] = author
         if cancelled:
             stored["was_cancelled"] = True
         saved = await self.store.add_completion(self.id, task_id, stored, self._enqueue)
@@ -296,11 +311,14 @@ class Project:
         return list((await self.task(task_id))["completions"])
 
     async def update_completion(
-        self, task_id: int, completion_id: int, patch: Any
+        self, task_id: int, completion_id: int, patch: Any, author: str | None = None
     ) -> dict[str, Any]:
-        """Merge ``patch`` into a completion."""
+        """Merge ``patch`` into a completion; a signed-in ``author`` cannot change its
+        ``completed_by``."""
         if not isinstance(patch, dict):
             raise BadInput("the body must be a JSON object of completion fields")
+        if author is not None:
+            patch = {k: v for k, v in patch.items() if k != "completed_by"}
         try:
             completion_body(
                 {k: patch[k] for k in ("result", "created_at") if k in patch},
@@ -390,6 +408,15 @@ class Project:
         return TaskStream(self.store, self.id, options.only_labeled)
 
 
+def authored(tasks: list[NewTask], author: str | None) -> list[NewTask]:
+    """``tasks`` with every completion's ``completed_by`` set to ``author`` (if given)."""
+    if author is not None:
+        for task in tasks:
+            for completion in task.completions:
+                completion["completed_by"] = author
+    return tasks
+
+
 def _fits(exporter: Exporter, config: LabelConfig) -> bool:
     try:
         return bool(exporter.fits(config))
@@ -398,11 +425,7 @@ def _fits(exporter: Exporter, config: LabelConfig) -> bool:
 
 
 def _public(settings: dict[str, Any] | None) -> dict[str, Any] | None:
-    if settings is None:
-        return None
-    from lsplug.config import _redact
-
-    return dict(_redact(settings))
+    return None if settings is None else dict(redact_settings(settings))
 
 
 def _checked_setting(key: str, value: Any) -> Any:

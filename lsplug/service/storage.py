@@ -22,6 +22,7 @@ from lsplug.hooks.types import (
     StorageError,
     TaskSource,
 )
+from lsplug.redact import redact_settings
 from lsplug.service.project import Project
 
 Role = Literal["source", "target"]
@@ -122,7 +123,8 @@ def public_settings(
     if settings is None:
         return None
     secrets = secret_names(project, role, str(settings.get("type")))
-    return {k: "********" if k in secrets and v else v for k, v in settings.items()}
+    shown = {k: "********" if k in secrets and v else v for k, v in settings.items()}
+    return dict(redact_settings(shown))  # and passwords inside URLs (an endpoint_url)
 
 
 def storage_forms(project: Project) -> dict[str, Any]:

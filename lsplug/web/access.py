@@ -1,13 +1,14 @@
 """Who is asking and on which project: the one middleware that signs callers in, refuses
-cross-site writes, and resolves the current project (``?project=``, the session's, else
-the default); views read the result with :func:`project_of` and :func:`models_of`."""
+cross-site writes (and cross-site GETs that change the caller's own state), and resolves
+the current project (``?project=``, the session's, else the default); views read the
+result with :func:`project_of` and :func:`models_of`."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import hmac
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -19,6 +20,7 @@ from lsplug.service.ml import Models
 from lsplug.service.project import Project
 from lsplug.service.projects import OpenProject
 from lsplug.store.base import ProjectRow
+from lsplug.web.hosts import is_this_server
 from lsplug.web.keys import ACCOUNTS, CALLER, CONFIG, CURRENT, PROJECTS, Caller
 
 SESSION_COOKIE = "lsplug_session"
@@ -26,11 +28,21 @@ PROJECT_COOKIE = "lsplug_project"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Reachable without signing in: the sign-in page itself, the editor's files, health checks.
 OPEN_PATHS = ("/user/login", "/static/", "/api/health", "/version", "/api/openapi.json")
+# GETs of Label Studio's API that change the caller's own state (its current project, a
+# lease): a Lax cookie travels on a cross-site GET, so another site's page must not send them.
+OWN_STATE_GETS = frozenset({"/api/project-switch", "/api/project/next"})
 
 
 def caller_of(request: web.Request) -> Caller:
     """Who sent the request (nobody when sign-in is off)."""
     return request.get(CALLER) or Caller()
+
+
+def author_of(request: web.Request) -> str | None:
+    """The signed-in person's name, which every completion they send records as
+    ``completed_by``; None for anonymous callers (their ``completed_by`` is kept)."""
+    user = caller_of(request).user
+    return user.name if user is not None else None
 
 
 def current_of(request: web.Request) -> OpenProject:
@@ -131,16 +143,28 @@ async def _basic(request: web.Request, value: str) -> Caller:
 
 def _refuse_cross_site(request: web.Request, caller: Caller) -> None:
     """A write from another site's page is refused; with a cookie session, a write must
-    show where it came from (browsers send ``Origin`` or ``Referer`` on every form post)."""
+    show where it came from (browsers send ``Origin`` or ``Referer`` on every form post).
+    ``Origin`` is compared with the server's names and port, never with its ``Host``."""
     if request.method in SAFE_METHODS:
+        if request.path in OWN_STATE_GETS:
+            _refuse_other_sites(request, "this request changes your current state")
         return
     origin = request.headers.get("Origin") or request.headers.get("Referer")
     if origin is None:
         if caller.via == "session":
             raise Forbidden("a write with a session cookie must come from this site's pages")
         return
-    if origin == "null" or urlsplit(origin).netloc != request.host:
-        raise Forbidden("cross-site writes are refused (Origin is not this server)")
+    _refuse_other_sites(request, "cross-site writes are refused")
+
+
+def _refuse_other_sites(request: web.Request, what: str) -> None:
+    """403 when the browser says the request comes from another site (``Sec-Fetch-Site``)
+    or its ``Origin``/``Referer`` is not this server."""
+    if request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
+        raise Forbidden(f"{what} (Sec-Fetch-Site: cross-site)")
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if origin is not None and (origin == "null" or not is_this_server(request, origin)):
+        raise Forbidden(f"{what} (Origin is not this server)")
 
 
 async def _current_project(request: web.Request, caller: Caller) -> OpenProject:

@@ -17,7 +17,9 @@ from lsplug.store.base import Store
 from lsplug.store.sqlite import SQLiteStore
 from lsplug.web import keys
 from lsplug.web.access import resolve_caller
-from lsplug.web.middleware import errors_as_json
+from lsplug.web.clients import client_identity
+from lsplug.web.hosts import known_hosts_only
+from lsplug.web.middleware import edge_headers, errors_as_json
 from lsplug.web.pages import setup_pages
 from lsplug.web.routing import add_routes
 from lsplug.web.views import (
@@ -72,8 +74,10 @@ def create_app(
     """A new app for ``config``: its own plugin manager, store and project."""
     plugins = plugins or load_plugins(config.disabled_plugins(), extra_plugins)
     app = web.Application(
-        middlewares=[errors_as_json, resolve_caller], client_max_size=config.max_body_bytes
+        middlewares=[known_hosts_only, client_identity, errors_as_json, resolve_caller],
+        client_max_size=config.max_body_bytes,
     )
+    app.on_response_prepare.append(edge_headers)
     app[keys.CONFIG] = config
     app[keys.PLUGINS] = plugins
     for routes in CORE_ROUTES:

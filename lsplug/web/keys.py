@@ -25,6 +25,15 @@ class Caller:
     admin: bool = False  # the --username/--password account of the config file
 
 
+@dataclass(frozen=True)
+class ClientId:
+    """An anonymous client's lease identity from its signed cookie; ``new`` when this
+    request brought no valid cookie (the id is then set in the response)."""
+
+    value: str
+    new: bool
+
+
 CONFIG = web.AppKey("config", Config)
 PLUGINS = web.AppKey("plugins", Plugins)
 STORE = web.AppKey("store", Store)
@@ -35,3 +44,4 @@ PROJECTS = web.AppKey("projects", Projects)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 CALLER = web.RequestKey("caller", Caller)
 CURRENT = web.RequestKey("current_project", OpenProject)
+CLIENT = web.RequestKey("client", ClientId)

@@ -1,4 +1,6 @@
-"""One middleware turns every error into a JSON answer ``{"detail": ...}``; never a traceback."""
+"""One middleware turns every error into a JSON answer ``{"detail": ...}``; never a traceback.
+Every response of the app, errors included, is sent with ``nosniff`` (a JSON error holding
+a client's text is never read as HTML) and, for a new client, its client cookie."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from lsplug.errors import LsplugError
+from lsplug.errors import LsplugError, MethodNotAllowed
+from lsplug.web.clients import set_client_cookie
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +27,8 @@ async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamRe
     try:
         return await handler(request)
     except LsplugError as exc:
-        return _json_error(exc.status, exc.body())
+        allow = {"Allow": ", ".join(exc.allowed)} if isinstance(exc, MethodNotAllowed) else None
+        return _json_error(exc.status, exc.body(), allow)
     except web.HTTPRequestEntityTooLarge:
         limit = f"the limit of {request.app._client_max_size} bytes (setting max_body_mb)"
         return _json_error(413, {"detail": f"the request body is larger than {limit}"})
@@ -46,3 +50,10 @@ async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamRe
     except Exception:
         log.exception("unexpected error on %s %s", request.method, request.path)
         return _json_error(500, {"detail": "internal error; the server log has the details"})
+
+
+async def edge_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Headers of every response, whatever made it (``on_response_prepare``): ``nosniff``
+    and a new client's cookie."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    set_client_cookie(request, response)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from typing import Any
 
 from aiohttp import web
@@ -11,10 +10,10 @@ from aiohttp import web
 from lsplug.errors import BadInput
 from lsplug.importer.formats import FormatError, read_json_body
 from lsplug.service.bulk import gc_paused
-from lsplug.web.keys import CALLER
+from lsplug.web.clients import new_client_id
+from lsplug.web.keys import CALLER, CLIENT
 
 CLIENT_HEADER = "X-Lsplug-Client"
-CLIENT_COOKIE = "lsplug_client"
 IN_THREAD_ABOVE = 256 * 1024  # bodies larger than this are parsed off the event loop
 MAX_QUERY_INT = 1_000_000_000
 
@@ -69,16 +68,18 @@ def flag(request: web.Request, name: str, default: bool) -> bool:
 
 
 def client_id(request: web.Request) -> str:
-    """Who is asking, for task leases: the signed-in person, else a header, a cookie, or
-    the address and user agent."""
+    """Who is asking, for task leases: the signed-in person, else the ``X-Lsplug-Client``
+    header (scripts), else the signed client cookie (a fresh id when the request has none,
+    see :mod:`lsplug.web.clients`). Never the address and User-Agent: people behind one
+    address are different annotators."""
     caller = request.get(CALLER)
     if caller is not None and caller.user is not None:
         return f"user:{caller.user.id}"
-    explicit = request.headers.get(CLIENT_HEADER) or request.cookies.get(CLIENT_COOKIE)
+    explicit = request.headers.get(CLIENT_HEADER)
     if explicit:
         return explicit[:200]
-    seed = f"{request.remote}|{request.headers.get('User-Agent', '')}"
-    return "anon-" + hashlib.sha1(seed.encode()).hexdigest()[:16]
+    client = request.get(CLIENT)
+    return client.value if client is not None else new_client_id()
 
 
 def json_bytes_response(body: bytes, status: int = 200) -> web.Response:

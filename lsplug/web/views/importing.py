@@ -15,7 +15,7 @@ from lsplug.importer.zipped import read_zip
 from lsplug.service.fetch import fetch, url_of
 from lsplug.service.project import Project
 from lsplug.service.uploads import URL_PREFIX, media_key, media_kind, store_upload
-from lsplug.web.access import project_of
+from lsplug.web.access import author_of, project_of
 from lsplug.web.keys import CONFIG
 from lsplug.web.requests import flag, json_body, json_bytes_response
 
@@ -53,10 +53,10 @@ async def _import(request: web.Request, project: Project, stored: list[Path]) ->
         else:
             items = body if isinstance(body, list) else [body]
     if flag(request, "dry_run", False):  # check only: 200 with what would be imported
-        summary = await project.import_items(items, dry_run=True)
+        summary = await project.import_items(items, dry_run=True, author=author_of(request))
         _remove(stored)
         return json_bytes_response(orjson.dumps(summary.as_json()))
-    summary = await project.import_items(items)
+    summary = await project.import_items(items, author=author_of(request))
     return json_bytes_response(orjson.dumps(summary.as_json()), status=201)
 
 

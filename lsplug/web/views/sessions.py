@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 from aiohttp import web
 from markupsafe import escape
@@ -14,6 +16,10 @@ from lsplug.web.pages.layout import layout_page
 from lsplug.web.requests import json_body
 
 routes = web.RouteTableDef()
+MAX_NEXT = 2000  # characters of a next= path
+MAX_DECODINGS = 8
+# Control, format (zero-width, bidi), separator and unassigned characters.
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
 LOGIN_FORM = """<h1>Sign in</h1>
 <form method="post" action="/user/login" class="lsp-form">
   <input type="hidden" name="next" value="{next}">
@@ -25,17 +31,51 @@ LOGIN_FORM = """<h1>Sign in</h1>
 </form>"""
 
 
-def _safe_next(value: Any) -> str:
-    """Only a path of this site: never another host (an open redirect)."""
-    if isinstance(value, str) and value.startswith("/") and not value.startswith(("//", "/\\")):
-        return value
-    return "/"
+def safe_next(value: Any) -> str:
+    """Where to go after signing in: ``value`` when it is a path of this site, else ``/``.
+
+    Refused (an open redirect, or a header aiohttp cannot send): anything not starting with
+    one ``/``, ``//``, any backslash, control character or whitespace, raw or
+    percent-encoded (decoded until it stops changing), anything that parses with a scheme
+    or a host. Non-ASCII characters are percent-encoded for the ``Location`` header.
+    """
+    if not isinstance(value, str) or not value.startswith("/") or len(value) > MAX_NEXT:
+        return "/"
+    forms = _decodings(value)
+    if forms is None or not all(_is_local_path(form) for form in forms):
+        return "/"
+    return "".join(ch if ch.isascii() else quote(ch) for ch in value)
+
+
+def _decodings(value: str) -> list[str] | None:
+    """``value`` and each of its percent-decodings until stable (None: it never settles)."""
+    forms = [value]
+    for _ in range(MAX_DECODINGS):
+        decoded = unquote(forms[-1])
+        if decoded == forms[-1]:
+            return forms + [unicodedata.normalize("NFKC", f) for f in forms]
+        forms.append(decoded)
+    return None
+
+
+def _is_local_path(path: str) -> bool:
+    """One leading slash, no backslash, control character or space, no scheme or host."""
+    if not path.startswith("/") or path.startswith("//"):
+        return False
+    if any(_unsafe_char(ch) for ch in path):
+        return False
+    parts = urlsplit(path)
+    return not parts.scheme and not parts.netloc
+
+
+def _unsafe_char(ch: str) -> bool:
+    return ch == "\\" or ch.isspace() or unicodedata.category(ch) in UNSAFE_CATEGORIES
 
 
 @routes.get("/user/login")
 async def login_page(request: web.Request) -> web.Response:
     """The sign-in form."""
-    body = LOGIN_FORM.format(next=escape(_safe_next(request.query.get("next"))), message="")
+    body = LOGIN_FORM.format(next=escape(safe_next(request.query.get("next"))), message="")
     return layout_page(request, "Sign in", body)
 
 
@@ -61,13 +101,13 @@ async def login(request: web.Request) -> web.Response:
     if user is None:
         if is_form:
             body = LOGIN_FORM.format(
-                next=escape(_safe_next(form.get("next"))),
+                next=escape(safe_next(form.get("next"))),
                 message="Wrong user name or password.",
             )
             return layout_page(request, "Sign in", body, status=401)
         raise Unauthorized("wrong user name or password")
     response = (
-        web.Response(status=302, headers={"Location": _safe_next(form.get("next"))})
+        web.Response(status=302, headers={"Location": safe_next(form.get("next"))})
         if is_form
         else web.json_response({"user": user.name})
     )

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from lsplug.errors import BadInput, NotFound
 from lsplug.store.base import TASK_ORDERS, TaskOrder
-from lsplug.web.access import caller_of, project_of
+from lsplug.web.access import author_of, project_of
 from lsplug.web.requests import client_id, flag, int_param, json_body, json_bytes_response
 
 routes = web.RouteTableDef()
@@ -77,7 +77,8 @@ async def rewrite_task(request: web.Request) -> web.Response:
     """Rewrite a task's data, completions, predictions or meta."""
     task_id = _task_id(request)
     body = await json_body(request)
-    return json_bytes_response(await project_of(request).rewrite_task(task_id, body))
+    rewritten = await project_of(request).rewrite_task(task_id, body, author_of(request))
+    return json_bytes_response(rewritten)
 
 
 @routes.post("/api/tasks/{task_id}/release")
@@ -95,10 +96,7 @@ async def add_completion(request: web.Request) -> web.Response:
     cancelled = flag(request, "was_cancelled", False)
     if isinstance(body, dict) and body.get("was_cancelled") is True:
         cancelled = True
-    user = caller_of(request).user
-    if user is not None and isinstance(body, dict):  # who made it: never what a client claims
-        body["completed_by"] = user.name
-    saved = await project_of(request).add_completion(task_id, body, cancelled)
+    saved = await project_of(request).add_completion(task_id, body, cancelled, author_of(request))
     return web.json_response({"id": saved["id"]}, status=201)
 
 
@@ -121,9 +119,8 @@ async def update_completion(request: web.Request) -> web.Response:
     """Merge fields into a completion."""
     task_id, completion_id = _task_id(request), _task_id(request, "completion_id")
     patch = await json_body(request)
-    if caller_of(request).user is not None and isinstance(patch, dict):
-        patch.pop("completed_by", None)
-    saved = await project_of(request).update_completion(task_id, completion_id, patch)
+    project, author = project_of(request), author_of(request)
+    saved = await project.update_completion(task_id, completion_id, patch, author)
     return json_bytes_response(orjson.dumps(saved))
 
 
