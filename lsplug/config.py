@@ -8,6 +8,8 @@ Relative paths are relative to the config file.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, Union
 
 import yaml
+from yarl import URL
 
 Sampling = Literal["sequential", "uniform", "prediction-score-min", "prediction-score-max"]
 SAMPLINGS: tuple[str, ...] = typing.get_args(Sampling)
@@ -170,7 +173,56 @@ def from_dict(raw: dict[str, Any]) -> Config:
         if isinstance(raw.get(key), dict):
             raw[key] = _legacy_storage(raw[key])
     config: Config = _build(Config, raw, "")
+    _check_ml_urls(config.ml_backends, "ml_backends")
     return config
+
+
+# --- checks shared by the config file and the settings changed through the API -------------
+
+HOST_NAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_-]{1,63})*\.?")
+
+
+def http_url_problem(url: str) -> str | None:
+    """Why ``url`` is not an absolute http(s) URL with a host name or address, or None."""
+    try:
+        parsed = URL(url)
+        host, port = parsed.raw_host, parsed.port
+    except (ValueError, TypeError) as exc:
+        return f"{url!r} is not a URL ({exc})"
+    if parsed.scheme not in ("http", "https"):
+        return f"{url!r} is not an http or https URL"
+    if not host or not (_is_address(host) or HOST_NAME.fullmatch(host)):
+        return f"{url!r} has no valid host name"
+    return None if port else f"{url!r} has no port"
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_ml_urls(entries: list[MLBackendConfig], where: str) -> None:
+    for index, entry in enumerate(entries):
+        problem = http_url_problem(entry.url)
+        if problem:
+            raise ConfigError(f"{where}[{index}].url: {problem}")
+
+
+def check_setting(key: str, value: Any) -> Any:
+    """``value`` for the config key ``key``, checked as the config file's own value would be
+    (``ml_backends`` entries normalized to ``{name, url, kind}``); :class:`ConfigError`
+    naming the key and the place otherwise."""
+    hints = typing.get_type_hints(Config)
+    if key not in hints or key == "config_dir":
+        raise ConfigError(f"{key}: unknown key")
+    if key != "ml_backends":
+        return _value(hints[key], value, key)
+    entries: list[MLBackendConfig] = _value(hints[key], _ml_backends(value), key)
+    _check_ml_urls(entries, key)
+    return [dataclasses.asdict(entry) for entry in entries]
 
 
 def _ml_backends(value: Any) -> Any:

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from lsplug.errors import BadInput
 from lsplug.web.access import models_of, project_of
+from lsplug.web.owners import require_owner
 from lsplug.web.requests import json_body, json_bytes_response
 
 routes = web.RouteTableDef()
@@ -22,7 +23,8 @@ async def list_models(request: web.Request) -> web.Response:
 
 @routes.delete("/api/models")
 async def delete_model(request: web.Request) -> web.Response:
-    """Disconnect the model named in the body."""
+    """Disconnect the model named in the body; owners only."""
+    await require_owner(request, "disconnecting a model server")
     body = await json_body(request)
     name = body.get("name") if isinstance(body, dict) else None
     if not isinstance(name, str):
@@ -35,7 +37,8 @@ async def delete_model(request: web.Request) -> web.Response:
 
 @routes.post("/api/models/train")
 async def train(request: web.Request) -> web.Response:
-    """Send every completed task to every connected model."""
+    """Send every completed task to every connected model; owners only."""
+    await require_owner(request, "training the models")
     jobs = await models_of(request).train()
     return web.json_response({"details": "Training started", "jobs": jobs})
 
@@ -66,6 +69,7 @@ async def predictions(request: web.Request) -> web.Response:
         data = body.get("data", body) if isinstance(body, dict) else body
         return web.json_response({"data": data, "predictions": await models.predict_data(data)})
     if mode == "all_tasks":
+        await require_owner(request, "predicting every task")
         return web.json_response({"job": (await models.start_predict_all()).as_json()})
     if mode != "specific_tasks":
         raise BadInput(f"mode: {mode!r} is not one of data, all_tasks, specific_tasks")
