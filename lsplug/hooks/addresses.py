@@ -83,7 +83,9 @@ class AddressPolicy:
         return self.internal_ok or host in self.allowed_hosts or is_public(address)
 
     def resolver(self, what: str = "url") -> AbstractResolver:
-        """An aiohttp resolver that applies this policy to every connection it resolves."""
+        """An aiohttp resolver that applies this policy to every connection it resolves.
+        aiohttp does not resolve a literal address: check each URL with :meth:`check_url`
+        as well (it refuses an internal literal at once)."""
         return CheckedResolver(self, what)
 
     async def check_reachable(self, url: str, what: str = "url") -> URL:

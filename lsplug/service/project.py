@@ -83,12 +83,21 @@ class Project:
         self.config = config
         self.store = store
         self.plugins = plugins
-        self.row = self._usable_settings(row)
+        self._row = self._usable_settings(row, report=True)
         self.label_config: LabelConfig = self._usable_label_config(row)
         self.storages = Storages()
         self.sink_wakeup = asyncio.Event()
         self.predictor: Predictor | None = None
         self._settings_lock = asyncio.Lock()
+
+    @property
+    def row(self) -> ProjectRow:
+        """The project's row, without stored settings that fail today's checks."""
+        return self._row
+
+    @row.setter
+    def row(self, row: ProjectRow) -> None:
+        self._row = self._usable_settings(row)
 
     @property
     def id(self) -> int:
@@ -131,9 +140,10 @@ class Project:
             "multi_session_mode": self.config.multi_session,
         }
 
-    def _usable_settings(self, row: ProjectRow) -> ProjectRow:
+    def _usable_settings(self, row: ProjectRow, report: bool = False) -> ProjectRow:
         """The row without stored settings that fail today's checks (an older version or a
-        hand may have written them): each is logged and skipped, the file's value used."""
+        hand may have written them): each is skipped, the file's value used, and logged
+        when ``report`` (as the project opens)."""
         settings = dict(row.settings)
         for key in RUNTIME_SETTINGS:
             if key not in settings:
@@ -141,7 +151,10 @@ class Project:
             try:
                 checked_setting(key, settings[key], self.plugins.ml_kinds.names())
             except BadInput as exc:
-                log.error("project %s: the stored setting %s is not used: %s", row.uuid, key, exc)
+                if report:
+                    log.error(
+                        "project %s: the stored setting %s is not used: %s", row.uuid, key, exc
+                    )
                 del settings[key]
         return dataclasses.replace(row, settings=settings)
 
@@ -168,9 +181,7 @@ class Project:
                     settings.pop(key, None)
                 else:
                     settings[key] = value
-            self.row = self._usable_settings(
-                await self.store.update_project(self.id, settings=settings, title=title)
-            )
+            self.row = await self.store.update_project(self.id, settings=settings, title=title)
 
     def setting_list(self, name: str) -> list[Any]:
         """A list setting from the store (API changes) or the config file."""

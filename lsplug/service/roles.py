@@ -70,3 +70,12 @@ async def require_owner(
     """403 naming the rule unless ``asker`` owns the project; ``what`` names the change."""
     if not await is_owner(store, project_id, asker, sign_in=sign_in, default=default):
         raise Forbidden(f"{what} needs {OWNER_RULE}", rule="owner")
+
+
+async def add_member(store: Store, project_id: int, asker: Asker, user: UserRow, role: str) -> None:
+    """Make ``user`` a member with ``role`` (``asker`` owns the project). On a project
+    with no owner member yet, ``asker`` (the first person created) becomes one first, so
+    that naming another owner never takes the project from them."""
+    if asker.user is not None and not await store.has_owner(project_id):
+        await store.set_member(project_id, asker.user.id, "owner")
+    await store.set_member(project_id, user.id, role)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from lsplug.errors import BadInput, NotFound
-from lsplug.web.access import project_of
+from lsplug.service import roles
+from lsplug.web.access import caller_of, project_of
 from lsplug.web.owners import require_owner
 from lsplug.web.requests import json_body
 
@@ -28,5 +29,6 @@ async def add_member(request: web.Request) -> web.Response:
     user = await store.find_user(body["user"])
     if user is None:
         raise NotFound(f"user {body['user']!r} not found")
-    await store.set_member(project.id, user.id, role)
+    caller = caller_of(request)
+    await roles.add_member(store, project.id, roles.Asker(caller.user, caller.admin), user, role)
     return web.json_response({"user": user.name, "role": role}, status=201)

@@ -57,6 +57,8 @@ class HttpModel:
         data = body if body is None or isinstance(body, AsyncIterator) else orjson.dumps(body)
         headers = {"Content-Type": "application/json"} if body is not None else {}
         try:
+            if self._ctx.addresses is not None:  # aiohttp resolves no literal address
+                self._ctx.addresses.check_url(self.url + path, "ml_backend")
             async with self._http().request(
                 method, self.url + path, data=data, headers=headers, allow_redirects=False, **kw
             ) as resp:
