@@ -212,3 +212,29 @@ def test_predict_all_and_restarts_send_each_task_once(
     sent = _sent(log)
     assert set(sent) == set(range(40)) and max(sent.values()) == 1, sent
     assert call(server.base, "GET", "/api/project")[1]["prediction_count"] == 40
+
+
+def _at_once_on(servers: list[Server], clients: list[str]) -> list[Any]:
+    """``/api/project/next`` for every client at once, the clients spread over servers."""
+    with ThreadPoolExecutor(len(clients)) as pool:
+        calls = [(servers[i % len(servers)], c) for i, c in enumerate(clients)]
+        return [body for _, body in pool.map(lambda sc: _next(*sc), calls)]
+
+
+def test_two_processes_on_one_postgresql_send_each_task_once(
+    tmp_path: Path, counting_model: tuple[str, Path], servers: list[Server], pg_server: Any
+) -> None:
+    """Distinct clients on two processes: leases keep them on distinct tasks, and score
+    sampling predicts one batch at a time across the processes."""
+    url, log = counting_model
+    config = _project(tmp_path, url, store=pg_server.new_database())
+    first = _start(servers, config)
+    second = _start(servers, config)
+    _import(first, 30)
+    handed = _at_once_on([first, second], [f"c{i}" for i in range(10)])
+    assert len({t["id"] for t in handed}) == 10
+    assert first.call("PATCH", "/api/project", {"sampling": "prediction-score-min"})[0] == 200
+    second.restart()  # reads the new sampling
+    _at_once_on([first, second], [f"s{i}" for i in range(10)])
+    sent = _sent(log)
+    assert sent and max(sent.values()) == 1, sent
