@@ -179,6 +179,22 @@ def test_a_bad_stored_setting_is_logged_and_skipped_and_the_server_starts(
         assert lines, (key, log)
 
 
+def test_a_stored_label_config_that_fails_today_is_logged_and_the_server_starts(
+    tmp_path: Path,
+) -> None:
+    server = Server(_project_dir(tmp_path))
+    server.start().stop()
+    with sqlite3.connect(tmp_path / "data" / "lsplug.sqlite3") as db:
+        db.execute("UPDATE projects SET label_config=?", ("<View><Bogus/></View>",))
+    try:
+        server.start()
+        assert server.call("GET", "/api/project")[0] == 200
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    assert "the stored label config is not used" in log and "Traceback" not in log
+
+
 def test_a_changed_config_file_wins_over_a_stored_runtime_setting(tmp_path: Path) -> None:
     config = _project_dir(tmp_path, "ml_backends: ['a=http://127.0.0.1:9']\n")
     server = Server(config)
