@@ -197,7 +197,8 @@ async def run(objects: int, completions: int) -> list[tuple[str, str, str]]:
         sync_log.addHandler(timings)
         sync_log.setLevel(logging.INFO)
         with tempfile.TemporaryDirectory() as tmp:
-            raw = {"label_config": CONFIG, "data_dir": str(Path(tmp) / "sync")}
+            raw = {"label_config": CONFIG, "data_dir": str(Path(tmp) / "sync"),
+                   "allowed_hosts": ["127.0.0.1"]}  # fmt: skip
             config = lsconfig.from_dict(raw)
             config.config_dir = Path(tmp)
             async with TestClient(TestServer(create_app(config))) as client:
@@ -228,7 +229,8 @@ async def run(objects: int, completions: int) -> list[tuple[str, str, str]]:
                     f"{count / own:,.0f} tasks/s" if own else "-",
                 )
             )
-            raw = {"label_config": CONFIG, "data_dir": str(Path(tmp) / "sink")}
+            raw = {"label_config": CONFIG, "data_dir": str(Path(tmp) / "sink"),
+                   "allowed_hosts": ["127.0.0.1"]}  # fmt: skip
             config = lsconfig.from_dict(raw)
             config.config_dir = Path(tmp)
             async with TestClient(TestServer(create_app(config))) as client:

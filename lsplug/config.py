@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, Union
 
 import yaml
+from yarl import URL
 
 from lsplug.redact import redact_settings
 
@@ -175,6 +177,7 @@ def from_dict(raw: dict[str, Any]) -> Config:
             raw[key] = _legacy_storage(raw[key])
     config: Config = _build(Config, raw, "")
     _check_server_names(config.server_names)
+    _check_ml_urls(config.ml_backends, "ml_backends")
     return config
 
 
@@ -182,7 +185,7 @@ def _check_server_names(names: list[str] | None) -> None:
     """Each entry a host name, ``.domain`` (it and its subdomains), an IP address or ``*``."""
     for i, entry in enumerate(names or []):
         name = entry.strip().removeprefix(".").strip("[]")
-        if entry.strip() == "*" or (name and _is_ip(name)):
+        if entry.strip() == "*" or (name and _is_address(name)):
             continue
         if not name or ":" in name or "/" in name or any(ch.isspace() for ch in name):
             raise ConfigError(
@@ -191,12 +194,52 @@ def _check_server_names(names: list[str] | None) -> None:
             )
 
 
-def _is_ip(text: str) -> bool:
+# --- checks shared by the config file and the settings changed through the API -------------
+
+HOST_NAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_-]{1,63})*\.?")
+
+
+def http_url_problem(url: str) -> str | None:
+    """Why ``url`` is not an absolute http(s) URL with a host name or address, or None."""
     try:
-        ipaddress.ip_address(text)
+        parsed = URL(url)
+        host, port = parsed.raw_host, parsed.port
+    except (ValueError, TypeError) as exc:
+        return f"{url!r} is not a URL ({exc})"
+    if parsed.scheme not in ("http", "https"):
+        return f"{url!r} is not an http or https URL"
+    if not host or not (_is_address(host) or HOST_NAME.fullmatch(host)):
+        return f"{url!r} has no valid host name"
+    return None if port else f"{url!r} has no port"
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
     except ValueError:
         return False
     return True
+
+
+def _check_ml_urls(entries: list[MLBackendConfig], where: str) -> None:
+    for index, entry in enumerate(entries):
+        problem = http_url_problem(entry.url)
+        if problem:
+            raise ConfigError(f"{where}[{index}].url: {problem}")
+
+
+def check_setting(key: str, value: Any) -> Any:
+    """``value`` for the config key ``key``, checked as the config file's own value would be
+    (``ml_backends`` entries normalized to ``{name, url, kind}``); :class:`ConfigError`
+    naming the key and the place otherwise."""
+    hints = typing.get_type_hints(Config)
+    if key not in hints or key == "config_dir":
+        raise ConfigError(f"{key}: unknown key")
+    if key != "ml_backends":
+        return _value(hints[key], value, key)
+    entries: list[MLBackendConfig] = _value(hints[key], _ml_backends(value), key)
+    _check_ml_urls(entries, key)
+    return [dataclasses.asdict(entry) for entry in entries]
 
 
 def _ml_backends(value: Any) -> Any:

@@ -5,6 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+
+@pytest.fixture
+async def client(make_client, tmp_path):
+    """A NER project whose local storages may be switched to folders under ``tmp_path``
+    (its ``local_files_roots``)."""
+    return await make_client(local_files_roots=[str(tmp_path)])
+
+
+@pytest.fixture
+async def sink_client(make_client, output_dir, tmp_path):
+    """:func:`client` with the seed's ``output_dir``."""
+    return await make_client(output_dir=str(output_dir), local_files_roots=[str(tmp_path)])
+
 
 def sink_file(folder: Path, task_id: int) -> Path:
     return folder / f"{task_id}.json"

@@ -11,6 +11,7 @@ PROJECT_NAME = "lsplug"
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
+from lsplug.hooks.addresses import AddressPolicy, AddressRefused, refusal_in  # noqa: E402
 from lsplug.hooks.types import (  # noqa: E402  (the markers must exist first)
     CompletionSink,
     ExportContext,
@@ -33,6 +34,8 @@ from lsplug.hooks.types import (  # noqa: E402  (the markers must exist first)
 
 __all__ = [
     "PROJECT_NAME",
+    "AddressPolicy",
+    "AddressRefused",
     "CompletionSink",
     "ExportContext",
     "ExportOptions",
@@ -52,4 +55,5 @@ __all__ = [
     "TaskSource",
     "hookimpl",
     "hookspec",
+    "refusal_in",
 ]

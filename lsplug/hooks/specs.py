@@ -31,6 +31,13 @@ def lsplug_source_types() -> Sequence[SourceType]:
     /api/project/storage-settings?storage_for=source``, checks the result can be reached,
     and syncs tasks from it.
 
+    Settings set through the API are bounded by the factory's ``StorageContext``: a path on
+    the server goes through ``ctx.confined(path)`` (inside ``allowed_roots``, the
+    ``local_files_roots`` setting, links followed; call it from ``check``, in a thread),
+    and an endpoint URL through ``await ctx.check_endpoint(url)`` and, for an aiohttp
+    client, ``ctx.addresses.resolver()`` on every connection. Both are None (anything goes)
+    for the settings of ``config.yaml``, which are the operator's.
+
     :returns: the source types this plugin offers (may be empty).
 
     Example::
@@ -50,7 +57,8 @@ def lsplug_sink_types() -> Sequence[SinkType]:
     ``config.yaml``'s ``target:`` (or ``output_dir``) or of a ``POST
     /api/project/storage-settings?storage_for=target``. The core writes each task's document
     to the sink after every saved, changed or deleted completion, from its outbox, so that
-    a sink that is down delays writes but never loses them.
+    a sink that is down delays writes but never loses them. Paths and endpoints set through
+    the API are bounded by the context as for :func:`lsplug_source_types`.
 
     :returns: the sink types this plugin offers (may be empty).
     """
@@ -79,7 +87,11 @@ def lsplug_ml_backend_kinds() -> Sequence[MLBackendKind]:
 
     Called once per app, when it is created. The core creates one connection per entry of
     ``ml_backends`` (``{name, url, kind}``), asks it for predictions of tasks it hands out
-    and sends it training signals.
+    and sends it training signals. A connection set through the API gets
+    ``MLContext.addresses``: every connection it opens must obey it (for aiohttp,
+    ``TCPConnector(resolver=ctx.addresses.resolver())``), follow no redirect, and quote a
+    server's answer in an error only as a short excerpt. It is None for ``config.yaml``'s
+    model servers (the operator's).
 
     :returns: the model kinds this plugin offers (may be empty).
     """

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
+from lsplug.hooks.addresses import AddressPolicy
 from lsplug.labelconfig import LabelConfig
 
 T = TypeVar("T")
@@ -61,13 +62,53 @@ class StorageError(Exception):
 
 @dataclass(frozen=True)
 class StorageContext:
-    """What a storage factory may use: where the project lives and how to run blocking work."""
+    """What a storage factory may use: where the project lives, how to run blocking work,
+    and what settings set through the API may reach.
+
+    ``allowed_roots`` and ``addresses`` are None for settings from the config file (the
+    operator's: any path, any endpoint). For settings set through the API they bound the
+    storage: a local path must resolve, links followed, inside one of ``allowed_roots``
+    (the ``local_files_roots`` setting; empty: no local path at all), see
+    :meth:`confined`; an endpoint URL must obey ``addresses`` (the rule of URL imports),
+    see :meth:`check_endpoint` and :meth:`AddressPolicy.resolver`.
+    """
 
     config_dir: Path
     data_dir: Path
     data_key: str | None
     run_in_thread: Callable[..., Awaitable[Any]]
     plugin_settings: Mapping[str, Any] = field(default_factory=dict)
+    allowed_roots: tuple[Path, ...] | None = None
+    addresses: AddressPolicy | None = None
+
+    def confined(self, path: Path, field_name: str = "path") -> Path:
+        """``path`` (relative to the config folder) resolved, links followed; a
+        :class:`StorageError` for ``field_name`` unless it lies inside an allowed root."""
+        if self.allowed_roots is None:
+            return self.config_dir / path.expanduser()
+        full = (self.config_dir / path.expanduser()).resolve()
+        if any(full.is_relative_to(root.resolve()) for root in self.allowed_roots):
+            return full
+        if not self.allowed_roots:
+            why = (
+                "a path on the server can only be set in config.yaml, unless it lies in "
+                "a folder of local_files_roots: list folders in local_files_roots"
+            )
+        else:
+            roots = ", ".join(str(r) for r in self.allowed_roots)
+            why = f"{full} is outside the folders of local_files_roots ({roots})"
+        raise StorageError({field_name: [why]})
+
+    async def check_endpoint(self, url: str, field_name: str = "endpoint_url") -> None:
+        """A :class:`StorageError` for ``field_name`` unless ``addresses`` lets ``url``'s
+        host be reached (resolved now; pass :meth:`AddressPolicy.resolver` to the client
+        too, so that every later connection is checked)."""
+        if self.addresses is None or not url:
+            return
+        try:
+            await self.addresses.check_reachable(url, field_name)
+        except OSError as exc:
+            raise StorageError({field_name: [str(exc)]}) from None
 
 
 @dataclass(frozen=True)
@@ -234,12 +275,20 @@ class ModelHealth:
 
 @dataclass(frozen=True)
 class MLContext:
-    """What a model connection may use: the project it serves and an HTTP timeout."""
+    """What a model connection may use: the project it serves, an HTTP timeout, and the
+    addresses its connections may reach.
+
+    ``addresses`` is None for a model server of the config file (the operator's). For one
+    set through the API, every connection must obey it: give an aiohttp client
+    ``TCPConnector(resolver=ctx.addresses.resolver())``, follow no redirect, and keep a
+    server's answer out of errors beyond a short excerpt.
+    """
 
     project_id: str
     label_config: Callable[[], str]
     timeout: float
     plugin_settings: Mapping[str, Any] = field(default_factory=dict)
+    addresses: AddressPolicy | None = None
 
 
 @runtime_checkable

@@ -7,7 +7,9 @@ It knows nothing of HTTP: the views parse requests and call it, and it raises
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
+import logging
 import time
 import uuid as uuidlib
 from collections.abc import AsyncIterator, Sequence
@@ -17,7 +19,7 @@ from typing import Any, Protocol
 import orjson
 
 from lsplug import labelconfig
-from lsplug.config import SAMPLINGS, Config
+from lsplug.config import Config, ConfigError, check_setting
 from lsplug.errors import BadInput, NotFound
 from lsplug.export.tasks import TaskStream
 from lsplug.hooks.types import CompletionSink, Exporter, ExportOptions, TaskSource
@@ -44,6 +46,7 @@ DEFAULT_LABEL_CONFIG = """<View>
 </View>"""
 BIG_IMPORT = 10_000  # imports this large give their freed memory back to the system
 RUNTIME_SETTINGS = ("title", "instruction", "sampling", "lease_seconds", "ml_backends")
+log = logging.getLogger(__name__)
 
 
 class Predictor(Protocol):
@@ -81,11 +84,21 @@ class Project:
         self.config = config
         self.store = store
         self.plugins = plugins
-        self.row = row
-        self.label_config: LabelConfig = labelconfig.parse(row.label_config or DEFAULT_LABEL_CONFIG)
+        self._row = self._usable_settings(row, report=True)
+        self.label_config: LabelConfig = self._usable_label_config(row)
         self.storages = Storages()
         self.sink_wakeup = asyncio.Event()
         self.predictor: Predictor | None = None
+        self._settings_lock = asyncio.Lock()
+
+    @property
+    def row(self) -> ProjectRow:
+        """The project's row, without stored settings that fail today's checks."""
+        return self._row
+
+    @row.setter
+    def row(self, row: ProjectRow) -> None:
+        self._row = self._usable_settings(row)
 
     @property
     def id(self) -> int:
@@ -128,6 +141,49 @@ class Project:
             "multi_session_mode": self.config.multi_session,
         }
 
+    def _usable_settings(self, row: ProjectRow, report: bool = False) -> ProjectRow:
+        """The row without stored settings that fail today's checks (an older version or a
+        hand may have written them): each is skipped, the file's value used, and logged
+        when ``report`` (as the project opens)."""
+        settings = dict(row.settings)
+        for key in RUNTIME_SETTINGS:
+            if key not in settings:
+                continue
+            try:
+                checked_setting(key, settings[key], self.plugins.ml_kinds.names())
+            except BadInput as exc:
+                if report:
+                    log.error(
+                        "project %s: the stored setting %s is not used: %s", row.uuid, key, exc
+                    )
+                del settings[key]
+        return dataclasses.replace(row, settings=settings)
+
+    def _usable_label_config(self, row: ProjectRow) -> LabelConfig:
+        """The stored label config; one that today's checks refuse is logged and the config
+        file's (or the default) is used, so that the server starts."""
+        try:
+            return labelconfig.parse(row.label_config or DEFAULT_LABEL_CONFIG)
+        except LabelConfigError as exc:
+            log.error(
+                "project %s: the stored label config is not used (the default is, until a "
+                "config is saved): %s", row.uuid, "; ".join(exc.errors)[:500],
+            )  # fmt: skip
+            return labelconfig.parse(DEFAULT_LABEL_CONFIG)
+
+    async def change_settings(self, changes: dict[str, Any], title: str | None = None) -> None:
+        """Write ``changes`` into the stored settings (``None`` removes a key), read afresh
+        and one change at a time, so that no two writers lose each other's keys."""
+        async with self._settings_lock:
+            fresh = self._usable_settings(await self.store.get_project(self.id))
+            settings = dict(fresh.settings)  # what fails today's checks is dropped for good
+            for key, value in changes.items():
+                if value is None:
+                    settings.pop(key, None)
+                else:
+                    settings[key] = value
+            self.row = await self.store.update_project(self.id, settings=settings, title=title)
+
     def setting_list(self, name: str) -> list[Any]:
         """A list setting from the store (API changes) or the config file."""
         value = self.row.settings.get(name)
@@ -135,13 +191,16 @@ class Project:
             value = [vars(v) if hasattr(v, "__dict__") else v for v in getattr(self.config, name)]
         return list(value)
 
+    def check_changes(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Runtime settings checked as the config file's values are; 400 naming the first
+        bad one (its key and the place in it)."""
+        kinds = self.plugins.ml_kinds.names()
+        return {key: checked_setting(key, value, kinds) for key, value in changes.items()}
+
     async def patch(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Change runtime settings; unknown keys and bad values are a 400, nothing changed."""
-        settings = dict(self.row.settings)
-        for key, value in changes.items():
-            settings[key] = _checked_setting(key, value)
-        title = settings.get("title") if "title" in changes else None
-        self.row = await self.store.update_project(self.id, settings=settings, title=title)
+        checked = self.check_changes(changes)
+        await self.change_settings(checked, title=checked.get("title"))
         return await self.info()
 
     # --- label config ----------------------------------------------------------------------
@@ -428,28 +487,27 @@ def _public(settings: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if settings is None else dict(redact_settings(settings))
 
 
-def _checked_setting(key: str, value: Any) -> Any:
-    """A runtime setting checked for its type; 400 naming the key otherwise."""
-    if key in ("title", "instruction"):
-        if not isinstance(value, str):
-            raise BadInput(f"{key}: expected a string")
-        return value
-    if key == "sampling":
-        if value not in SAMPLINGS:
-            raise BadInput(f"sampling: {value!r} is not one of {', '.join(SAMPLINGS)}")
-        return value
-    if key == "lease_seconds":
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise BadInput("lease_seconds: expected a whole number of seconds, at least 1")
-        return value
-    if key == "ml_backends":
-        if not isinstance(value, list) or not all(
-            isinstance(v, dict) and "url" in v for v in value
-        ):
-            raise BadInput("ml_backends: expected a list of {name, url, kind}")
-        return value
-    names = ", ".join(RUNTIME_SETTINGS)
-    raise BadInput(f"{key}: not a setting that can change while running; settings: {names}")
+def checked_setting(key: str, value: Any, kinds: Sequence[str]) -> Any:
+    """A runtime setting checked as the config file's value is (the same code), plus what
+    a running server needs (a lease of a second at least, a model kind a plugin offers);
+    400 naming the setting and the place in it otherwise."""
+    if key not in RUNTIME_SETTINGS:
+        names = ", ".join(RUNTIME_SETTINGS)
+        raise BadInput(f"{key}: not a setting that can change while running; settings: {names}")
+    try:
+        clean = check_setting(key, value)
+    except ConfigError as exc:
+        raise BadInput(str(exc)) from None
+    if key == "lease_seconds" and clean < 1:
+        raise BadInput("lease_seconds: expected a whole number of seconds, at least 1")
+    for index, entry in enumerate(clean if key == "ml_backends" else []):
+        if entry["kind"] not in kinds:
+            offered = ", ".join(kinds) or "none"
+            raise BadInput(
+                f"ml_backends[{index}].kind: no plugin offers the model kind {entry['kind']!r} "
+                f"(kinds: {offered})"
+            )
+    return clean
 
 
 def config_digest(xml: str) -> str:

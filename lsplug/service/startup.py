@@ -1,8 +1,10 @@
 """Opening a project at start-up: which label config and storages win, file or API.
 
-The config file seeds a project. A value changed through the API is kept across restarts,
-until the config file's own value changes: then the file wins again. Each file value's
-digest is kept under the project's ``_seeds`` setting to notice that.
+The config file seeds a project. A value changed through the API (label config, storages,
+runtime settings) is kept across restarts, until the config file's own value changes:
+then the file wins again. Each file value's digest is kept under the project's ``_seeds``
+setting to notice that. A stored value that today's checks refuse is skipped when the
+project opens (see :meth:`Project._usable_settings`), so no setting stops a start.
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ import orjson
 from lsplug import labelconfig
 from lsplug.config import Config, ConfigError
 from lsplug.plugins import Plugins
-from lsplug.service.project import DEFAULT_LABEL_CONFIG, Project, project_uuid
+from lsplug.service.project import (
+    DEFAULT_LABEL_CONFIG,
+    RUNTIME_SETTINGS,
+    Project,
+    project_uuid,
+)
 from lsplug.store.base import Store
 
 
@@ -68,9 +75,22 @@ async def open_project(config: Config, store: Store, plugins: Plugins) -> Projec
         if seeds.get(role) != _digest(file_value):
             seeds[role] = _digest(file_value)
             settings.pop(role, None)  # the file changed: its value wins over the API's
+    _file_wins(config, settings, seeds)
     settings["_seeds"] = seeds
     row = await store.update_project(row.id, settings=settings, label_config=new_xml)
     return Project(config, store, plugins, row)
+
+
+def _file_wins(config: Config, settings: dict[str, Any], seeds: dict[str, Any]) -> None:
+    """A runtime setting whose value in the config file changed since the last start is
+    the file's again (the API's value is dropped); the first start that sees a setting
+    only notes the file's value."""
+    for key in RUNTIME_SETTINGS:
+        value = getattr(config, key)
+        digest = _digest([vars(v) for v in value] if key == "ml_backends" else value)
+        if key in seeds and seeds[key] != digest:
+            settings.pop(key, None)
+        seeds[key] = digest
 
 
 def chosen_storage(project: Project, role: str) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import orjson
 
+from lsplug.hooks.addresses import AddressPolicy
 from lsplug.hooks.types import (
     CompletionSink,
     Field,
@@ -28,15 +29,20 @@ from lsplug.service.project import Project
 Role = Literal["source", "target"]
 
 
-def storage_context(project: Project, plugin: str = "") -> StorageContext:
-    """What a storage factory gets from this project."""
+def storage_context(project: Project, plugin: str = "", operator: bool = True) -> StorageContext:
+    """What a storage factory gets from this project. ``operator``: the settings come from
+    the config file (any path, any endpoint); otherwise they were set through the API: local
+    paths stay inside ``local_files_roots`` and endpoints obey the rule of URL imports."""
     keys = list(project.label_config.data_types)
+    config = project.config
     return StorageContext(
-        config_dir=project.config.config_dir,
-        data_dir=project.config.data_path,
+        config_dir=config.config_dir,
+        data_dir=config.data_path,
         data_key=keys[0] if keys else None,
         run_in_thread=asyncio.to_thread,
-        plugin_settings=project.config.plugin_settings(plugin),
+        plugin_settings=config.plugin_settings(plugin),
+        allowed_roots=None if operator else tuple(config.path(r) for r in config.local_files_roots),
+        addresses=None if operator else AddressPolicy(tuple(config.allowed_hosts)),
     )
 
 
@@ -80,13 +86,15 @@ def _type_ok(f: Field, value: Any) -> bool:
 
 
 async def open_storage(
-    project: Project, role: Role, settings: Mapping[str, Any]
+    project: Project, role: Role, settings: Mapping[str, Any], operator: bool = True
 ) -> tuple[TaskSource | CompletionSink, dict[str, Any]]:
-    """Create and check a source or sink from its settings; :class:`StorageError` if not."""
+    """Create and check a source or sink from its settings; :class:`StorageError` if not.
+    ``operator``: the settings come from the config file, not from the API."""
     kind = _kind(project, role, settings)
     registry = project.plugins.sources if role == "source" else project.plugins.sinks
     clean = check_form(list(kind.fields), settings)
-    storage = kind.create(clean, storage_context(project, registry.owners[kind.name]))
+    ctx = storage_context(project, registry.owners[kind.name], operator)
+    storage = kind.create(clean, ctx)
     await _checked(storage)
     return storage, clean
 

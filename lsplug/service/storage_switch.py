@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from lsplug.hooks.types import CompletionSink, StorageError, TaskSource
+from lsplug.hooks.types import CompletionSink, TaskSource
 from lsplug.service.exclusive import one_process_at_a_time
 from lsplug.service.jobs import Job, Jobs
 from lsplug.service.project import Project
@@ -17,10 +17,14 @@ log = logging.getLogger(__name__)
 
 
 async def switch(
-    project: Project, jobs: Jobs, role: Role, settings: dict[str, Any], persist: bool = True
-) -> Job | None:
-    """Check the new storage, then put it in place; nothing changes if the check fails."""
-    storage, clean = await open_storage(project, role, settings)
+    project: Project, jobs: Jobs, role: Role, settings: dict[str, Any], persist: bool = True,
+    operator: bool = False,
+) -> Job | None:  # fmt: skip
+    """Check the new storage, then put it in place; nothing changes if the check fails.
+    ``operator``: the settings are the config file's (any path, any endpoint); otherwise
+    they were set through the API and stay within ``local_files_roots`` and the address
+    rule of URL imports."""
+    storage, clean = await open_storage(project, role, settings, operator)
     old: TaskSource | CompletionSink | None
     if role == "source":
         assert isinstance(storage, TaskSource), "a source type's factory made no TaskSource"
@@ -33,9 +37,7 @@ async def switch(
     if old is not None:
         await old.close()
     if persist:
-        stored = dict(project.row.settings)
-        stored[role] = clean
-        project.row = await project.store.update_project(project.id, settings=stored)
+        await project.change_settings({role: clean})
     if role == "source":
         return await start_sync(project, jobs)
     await _backfill(project, persist)
@@ -71,9 +73,10 @@ async def open_storages(project: Project, jobs: Jobs) -> None:
         settings = chosen_storage(project, role)
         if settings is None:
             continue
+        operator = not project.row.settings.get(role)  # else switched through the API
         try:
-            await switch(project, jobs, role, settings, persist=False)
-        except StorageError as exc:
+            await switch(project, jobs, role, settings, persist=False, operator=operator)
+        except Exception as exc:  # a stored setting never stops the start
             log.error("the %s storage %s cannot be used: %s", role, settings.get("type"), exc)
 
 

@@ -155,6 +155,12 @@ class Store(Protocol):
     async def member_role(self, project_id: int, user_id: int) -> str | None:
         """A person's role in a project, or None when not a member."""
 
+    async def has_owner(self, project_id: int) -> bool:
+        """Whether a project has a member with the role ``owner``."""
+
+    async def first_user_id(self) -> int | None:
+        """The id of the first person created (the lowest), or None."""
+
     # tasks
     async def import_tasks(
         self, project_id: int, tasks: Iterable[NewTask], source: str | None = None,

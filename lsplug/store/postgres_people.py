@@ -106,3 +106,15 @@ class PeopleMixin(PgBase):
             "SELECT role FROM members WHERE project_id=$1 AND user_id=$2", project_id, user_id
         )
         return role
+
+    async def has_owner(self, project_id: int) -> bool:
+        """Whether a project has a member with the role ``owner``."""
+        found = await self._p().fetchval(
+            "SELECT 1 FROM members WHERE project_id=$1 AND role='owner' LIMIT 1", project_id
+        )
+        return found is not None
+
+    async def first_user_id(self) -> int | None:
+        """The id of the first person created (the lowest), or None."""
+        found: int | None = await self._p().fetchval("SELECT min(id) FROM users")
+        return found

@@ -127,3 +127,23 @@ class PeopleMixin(SQLiteBase):
 
         result: str | None = await self._read(op)
         return result
+
+    async def has_owner(self, project_id: int) -> bool:
+        """Whether a project has a member with the role ``owner``."""
+        result: bool = await self._read(
+            lambda conn: (
+                conn.execute(
+                    "SELECT 1 FROM members WHERE project_id=? AND role='owner' LIMIT 1",
+                    (project_id,),
+                ).fetchone()
+                is not None
+            )
+        )
+        return result
+
+    async def first_user_id(self) -> int | None:
+        """The id of the first person created (the lowest), or None."""
+        result: int | None = await self._read(
+            lambda conn: conn.execute("SELECT min(id) FROM users").fetchone()[0]
+        )
+        return result

@@ -14,6 +14,7 @@ from lsplug.errors import BadInput, MethodNotAllowed
 from lsplug.redact import redact_settings
 from lsplug.service.ml import Models
 from lsplug.web.access import models_of, project_of
+from lsplug.web.owners import require_owner
 from lsplug.web.requests import json_body, json_bytes_response
 
 routes = web.RouteTableDef()
@@ -32,7 +33,8 @@ async def list_models(request: web.Request) -> web.Response:
 
 @routes.delete("/api/models")
 async def delete_model(request: web.Request) -> web.Response:
-    """Disconnect the model named in the body."""
+    """Disconnect the model named in the body; owners only."""
+    await require_owner(request, "disconnecting a model server")
     body = await json_body(request)
     name = body.get("name") if isinstance(body, dict) else None
     if not isinstance(name, str):
@@ -45,7 +47,8 @@ async def delete_model(request: web.Request) -> web.Response:
 
 @routes.post("/api/models/train")
 async def train(request: web.Request) -> web.Response:
-    """Send every completed task to every connected model."""
+    """Send every completed task to every connected model; owners only."""
+    await require_owner(request, "training the models")
     jobs = await models_of(request).train()
     return web.json_response({"details": "Training started", "jobs": jobs})
 
@@ -106,6 +109,7 @@ async def predictions(request: web.Request) -> web.Response:
         data = body.get("data", body) if isinstance(body, dict) else body
         return web.json_response({"data": data, "predictions": await models.predict_data(data)})
     if mode == "all_tasks":
+        await require_owner(request, "predicting every task")
         return web.json_response({"job": (await models.start_predict_all()).as_json()})
     ids = _task_ids(request, body)
     if len(ids) > INLINE_LIMIT:

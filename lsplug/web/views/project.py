@@ -6,9 +6,9 @@ from aiohttp import web
 
 from lsplug.config import parse_ml_backend
 from lsplug.errors import BadInput, Forbidden, NotFound
-from lsplug.service.fetch import check_server_url
 from lsplug.web.access import caller_of, may_open, models_of, project_of, remember_project
 from lsplug.web.keys import CONFIG, PROJECTS
+from lsplug.web.owners import require_owner
 from lsplug.web.requests import client_id, json_body, json_bytes_response
 
 routes = web.RouteTableDef()
@@ -22,21 +22,23 @@ async def get_project(request: web.Request) -> web.Response:
 
 @routes.patch("/api/project")
 async def patch_project(request: web.Request) -> web.Response:
-    """Change runtime settings (title, instruction, sampling, lease_seconds)."""
+    """Change runtime settings (title, instruction, sampling, lease_seconds, ml_backends);
+    ``ml_backend`` connects a model server. Owners only; every value is checked first."""
+    await require_owner(request, "changing the project's settings")
     body = await json_body(request)
     if not isinstance(body, dict):
         raise BadInput("the body must be a JSON object of settings")
+    project = project_of(request)
+    project.check_changes({k: v for k, v in body.items() if k != "ml_backend"})
     if "ml_backend" in body:  # "URL" or "name=URL": connect a model server
         value = body.pop("ml_backend")
         if not isinstance(value, str):
             raise BadInput('ml_backend: expected "URL" or "name=URL"')
         spec = parse_ml_backend(value)
-        signed_in = caller_of(request).via != "anonymous"  # a shared server: no internal hosts
-        await check_server_url(spec["url"], request.app[CONFIG].allowed_hosts, not signed_in)
         models = models_of(request)
         await models.add(spec["url"], spec.get("name"))
         body["ml_backends"] = models.entries()
-    return web.json_response(await project_of(request).patch(body))
+    return web.json_response(await project.patch(body))
 
 
 @routes.post("/api/project")
@@ -96,7 +98,8 @@ async def label_config_input(request: web.Request) -> str:
 
 @routes.post("/api/project/config")
 async def save_label_config(request: web.Request) -> web.Response:
-    """Save the label config: 201 when valid, 400 with its errors otherwise."""
+    """Save the label config: 201 when valid, 400 with its errors otherwise; owners only."""
+    await require_owner(request, "saving the label config")
     xml = await label_config_input(request)
     await project_of(request).save_label_config(xml)
     return web.json_response({"label_config": xml}, status=201)

@@ -9,6 +9,7 @@ from lsplug.hooks.types import StorageError
 from lsplug.service.storage import public_settings, storage_forms
 from lsplug.service.storage_switch import switch
 from lsplug.web.access import jobs_of, project_of
+from lsplug.web.owners import require_owner
 from lsplug.web.requests import json_body
 
 routes = web.RouteTableDef()
@@ -32,7 +33,9 @@ async def get_storage_settings(request: web.Request) -> web.Response:
 
 @routes.post("/api/project/storage-settings")
 async def set_storage(request: web.Request) -> web.Response:
-    """Switch the source or target; 400 with field errors and nothing switched on failure."""
+    """Switch the source or target; 400 with field errors and nothing switched on failure.
+    Owners only."""
+    await require_owner(request, "switching storage")
     role = request.query.get("storage_for", "source")
     if role not in ("source", "target"):
         raise BadInput(f"storage_for: {role!r} is not one of source, target")

@@ -11,6 +11,7 @@ from aiohttp import web
 from lsplug.errors import BadInput, NotFound
 from lsplug.store.base import TASK_ORDERS, TaskOrder
 from lsplug.web.access import author_of, project_of
+from lsplug.web.owners import require_owner
 from lsplug.web.requests import client_id, flag, int_param, json_body, json_bytes_response
 
 routes = web.RouteTableDef()
@@ -53,7 +54,8 @@ async def list_tasks(request: web.Request) -> web.StreamResponse:
 
 @routes.delete("/api/tasks")
 async def delete_all_tasks(request: web.Request) -> web.Response:
-    """Delete every task with its completions and predictions."""
+    """Delete every task with its completions and predictions; owners only."""
+    await require_owner(request, "deleting every task")
     await project_of(request).delete_all_tasks()
     return web.Response(status=204)
 
@@ -140,6 +142,7 @@ async def labeled_ids(request: web.Request) -> web.StreamResponse:
 
 @routes.delete("/api/completions")
 async def delete_all_completions(request: web.Request) -> web.Response:
-    """Delete every completion of the project."""
+    """Delete every completion of the project; owners only."""
+    await require_owner(request, "deleting every completion")
     await project_of(request).delete_all_completions()
     return web.Response(status=204)

@@ -2,6 +2,11 @@
 
 Every call has the project's timeout; an answer that is not what the protocol says raises
 :class:`ModelError` with what was wrong, so the core can mark the model unhealthy.
+
+A model server set through the API must not lead lsplug inside the network: every
+connection resolves through the context's address policy (``MLContext.addresses``), no
+redirect is followed (a 3xx is an error naming the status), and an error quotes at most
+:data:`EXCERPT` printable characters of what the server answered.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ from typing import Any
 import aiohttp
 import orjson
 
-from lsplug.hooks import MLContext, ModelHealth, Prediction
+from lsplug.hooks import MLContext, ModelHealth, Prediction, refusal_in
 
 OPTIONAL_ROUTES_MISSING = (404, 405)
+EXCERPT = 200  # characters of a server's answer an error may quote
 
 
 class ModelError(Exception):
@@ -35,7 +41,13 @@ class HttpModel:
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             timeout = aiohttp.ClientTimeout(total=self._ctx.timeout)
-            self._session = aiohttp.ClientSession(timeout=timeout, raise_for_status=False)
+            policy = self._ctx.addresses
+            connector = aiohttp.TCPConnector(
+                resolver=policy.resolver("ml_backend") if policy is not None else None
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=timeout, raise_for_status=False
+            )
         return self._session
 
     async def _call(
@@ -45,16 +57,21 @@ class HttpModel:
         data = body if body is None or isinstance(body, AsyncIterator) else orjson.dumps(body)
         headers = {"Content-Type": "application/json"} if body is not None else {}
         try:
+            if self._ctx.addresses is not None:  # aiohttp resolves no literal address
+                self._ctx.addresses.check_url(self.url + path, "ml_backend")
             async with self._http().request(
-                method, self.url + path, data=data, headers=headers, **kw
+                method, self.url + path, data=data, headers=headers, allow_redirects=False, **kw
             ) as resp:
                 if optional and resp.status in OPTIONAL_ROUTES_MISSING:
                     return None
+                if 300 <= resp.status < 400:
+                    raise ModelError(f"{path} answered {resp.status}, a redirect (not followed)")
+                if resp.status >= 400:  # only the start of an error answer is read
+                    start = await _start_of(resp, EXCERPT * 4)
+                    raise ModelError(f"{path} answered {resp.status}: {_excerpt(start)}")
                 raw = await resp.read()
-                if resp.status >= 400:
-                    raise ModelError(f"{path} answered {resp.status}: {_excerpt(raw)}")
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise ModelError(f"{path}: {type(exc).__name__} {exc}".strip()) from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise ModelError(f"{path}: {_failure(exc)}") from None
         try:
             return orjson.loads(raw) if raw.strip() else {}
         except orjson.JSONDecodeError:
@@ -162,6 +179,27 @@ async def _train_body(
     yield b',"params":{}}'
 
 
+async def _start_of(resp: aiohttp.ClientResponse, size: int) -> bytes:
+    """At most ``size`` bytes from the start of an answer (the rest is never read)."""
+    chunks: list[bytes] = []
+    left = size
+    while left > 0 and (chunk := await resp.content.read(left)):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
 def _excerpt(raw: bytes) -> str:
-    text = raw[:300].decode("utf-8", "replace")
-    return text + ("..." if len(raw) > 300 else "")
+    """The start of an answer for an error: printable characters only, at most
+    :data:`EXCERPT` of them."""
+    text = raw[: EXCERPT * 4].decode("utf-8", "replace")
+    shown = "".join(c if c.isprintable() else " " for c in text[:EXCERPT])
+    return shown + ("..." if len(text) > EXCERPT or len(raw) >= EXCERPT * 4 else "")
+
+
+def _failure(exc: BaseException) -> str:
+    """A connection failure in a few words: the address policy's reason when it refused."""
+    refused = refusal_in(exc)
+    if refused is not None:
+        return str(refused)
+    return _excerpt(f"{type(exc).__name__} {exc}".strip().encode())

@@ -40,7 +40,7 @@ def key_info(settings: Mapping[str, Any], ctx: StorageContext) -> dict[str, Any]
     if not raw:
         return None
     try:
-        text = raw if raw.startswith("{") else (ctx.config_dir / Path(raw).expanduser()).read_text()
+        text = raw if raw.startswith("{") else ctx.confined(Path(raw), KEY_FIELD).read_text()
         info = json.loads(text)
     except (OSError, ValueError) as exc:
         raise StorageError({KEY_FIELD: [f"not a service-account JSON key: {exc}"]}) from None
@@ -101,6 +101,11 @@ class GCSConnection:
     async def bucket(self) -> storage.Bucket:
         """The bucket (no request is made)."""
         return (await self.client()).bucket(self.bucket_name)
+
+    async def check_endpoint(self) -> None:
+        """Raise :class:`StorageError` unless the endpoint may be reached (a GCS client
+        resolves names itself: the addresses are checked here, when the storage is set)."""
+        await self.ctx.check_endpoint(self.endpoint_url or "")
 
     def require_bucket(self, bucket: storage.Bucket) -> None:
         """Raise :class:`StorageError` unless the bucket exists (blocking)."""

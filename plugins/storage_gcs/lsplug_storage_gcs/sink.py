@@ -28,6 +28,7 @@ class GCSSink:
 
     async def check(self) -> None:
         """Raise :class:`StorageError` unless an object can be written in the prefix and deleted."""
+        await self.conn.check_endpoint()
         bucket = await self.conn.bucket()
         await self.ctx.run_in_thread(self._check, bucket)
 

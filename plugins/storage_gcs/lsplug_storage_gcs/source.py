@@ -53,6 +53,7 @@ class GCSSource:
 
     async def check(self) -> None:
         """Raise :class:`StorageError` unless the bucket exists and can be listed."""
+        await self.conn.check_endpoint()
         bucket = await self.conn.bucket()
         await self.ctx.run_in_thread(self._check, bucket)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lsplug.hooks import StorageContext, StorageError
-from lsplug_storage_local.paths import describe_os_error, resolve_path
+from lsplug_storage_local.paths import confined_path, describe_os_error, resolve_path
 
 
 class LocalSink:
@@ -24,7 +24,10 @@ class LocalSink:
         self.ctx = ctx
 
     async def check(self) -> None:
-        """Create the folder if needed; raise :class:`StorageError` unless it can be written."""
+        """Raise :class:`StorageError` unless the path is allowed; create the folder if
+        needed and check that it can be written. From here on the sink writes to the path
+        as resolved then."""
+        self.path = await self.ctx.run_in_thread(confined_path, self.path, self.ctx)
         await self.ctx.run_in_thread(require_writable, self.path)
 
     async def write_task(self, task_id: int, document: bytes) -> None:

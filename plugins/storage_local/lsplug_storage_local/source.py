@@ -16,7 +16,7 @@ import orjson
 
 from lsplug.hooks import SourceItem, SourceObject, StorageContext, StorageError
 from lsplug.importer.formats import SUPPORTED_EXTENSIONS, read_tasks
-from lsplug_storage_local.paths import describe_os_error, resolve_path
+from lsplug_storage_local.paths import confined_path, describe_os_error, resolve_path
 
 
 class LocalSource:
@@ -27,7 +27,9 @@ class LocalSource:
         self.ctx = ctx
 
     async def check(self) -> None:
-        """Raise :class:`StorageError` unless the path is a readable file or folder."""
+        """Raise :class:`StorageError` unless the path is allowed and is a readable file
+        or folder; from here on the source reads the path as resolved then."""
+        self.path = await self.ctx.run_in_thread(confined_path, self.path, self.ctx)
         await self.ctx.run_in_thread(require_readable, self.path)
 
     async def list_objects(self) -> AsyncIterator[SourceObject]:

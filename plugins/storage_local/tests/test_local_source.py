@@ -209,4 +209,4 @@ async def test_disk_work_runs_in_threads(ctx: StorageContext) -> None:
     await source.check()
     await read_all(source)
 
-    assert calls == ["require_readable", "list_files", "read_items"]
+    assert calls == ["confined_path", "require_readable", "list_files", "read_items"]

@@ -21,7 +21,7 @@ from botocore.exceptions import (  # type: ignore[import-untyped]
     ParamValidationError,
 )
 
-from lsplug.hooks import StorageError
+from lsplug.hooks import StorageContext, StorageError
 
 CREDENTIAL_ERRORS = {
     "InvalidAccessKeyId": ("aws_access_key_id", "the access key id is not known"),
@@ -49,7 +49,8 @@ def required_bucket(settings: Mapping[str, Any]) -> str:
 class S3Connection:
     """A bucket and prefix with a lazily opened aiobotocore client."""
 
-    def __init__(self, settings: Mapping[str, Any]) -> None:
+    def __init__(self, settings: Mapping[str, Any], ctx: StorageContext) -> None:
+        self.ctx = ctx
         self.bucket = required_bucket(settings)
         self.prefix = folder_prefix(settings.get("prefix"))
         self.endpoint_url = str(settings.get("endpoint_url") or "") or None
@@ -73,12 +74,19 @@ class S3Connection:
         return self._client
 
     def _create(self) -> Any:
+        # settings set through the API: every connection checks the endpoint's addresses
+        checked = (
+            {"resolver": self.ctx.addresses.resolver("endpoint_url")}
+            if self.ctx.addresses
+            else None
+        )
         config = AioConfig(
             signature_version="s3v4",
             connect_timeout=5,
             read_timeout=30,
             retries={"max_attempts": 2, "mode": "standard"},
             max_pool_connections=32,
+            connector_args=checked,
         )
         try:
             return get_session().create_client("s3", config=config, **self._options)
@@ -86,7 +94,9 @@ class S3Connection:
             raise StorageError({"endpoint_url": [str(exc)]}) from None
 
     async def check_bucket(self) -> None:
-        """Raise :class:`StorageError` unless the bucket exists and these credentials see it."""
+        """Raise :class:`StorageError` unless the endpoint may be reached, the bucket exists
+        and these credentials see it."""
+        await self.ctx.check_endpoint(self.endpoint_url or "")
         client = await self.client()
         try:
             await client.head_bucket(Bucket=self.bucket)

@@ -19,7 +19,7 @@ class S3Sink:
     """Each task's document as the object ``<prefix><task_id>.json`` (a PUT replaces it)."""
 
     def __init__(self, settings: Mapping[str, Any], ctx: StorageContext) -> None:
-        self.conn = S3Connection(settings)
+        self.conn = S3Connection(settings, ctx)
         self.ctx = ctx
 
     async def check(self) -> None:

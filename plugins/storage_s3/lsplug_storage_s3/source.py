@@ -41,7 +41,7 @@ class S3Source:
     """Tasks from every object under ``s3://bucket/prefix/``, listed page by page."""
 
     def __init__(self, settings: Mapping[str, Any], ctx: StorageContext) -> None:
-        self.conn = S3Connection(settings)
+        self.conn = S3Connection(settings, ctx)
         self.ctx = ctx
         self.regex = key_filter(settings)
         self.media = bool(settings.get("use_blob_urls", True))

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from lsplug.testing import LocalService, MakeClient, client_factory, wait_long
+from lsplug.testing import Client, LocalService, MakeClient, client_factory, wait_long
 
 IMAGE_CONFIG = '<View><Image name="image" value="$image"/><Choices name="c" toName="image">' \
     '<Choice value="cat"/><Choice value="dog"/></Choices></View>'  # fmt: skip
@@ -93,8 +93,15 @@ def bucket(moto: MotoServer) -> str:
 
 @pytest.fixture
 def make_client(aiohttp_client: Any, tmp_path: Path) -> MakeClient:
-    """A factory of clients of an image project; keyword arguments override config keys."""
-    return client_factory(aiohttp_client, tmp_path, IMAGE_CONFIG)
+    """A factory of clients of an image project; keyword arguments override config keys.
+    The emulator's 127.0.0.1 is in ``allowed_hosts``, as an endpoint set through the API
+    must be."""
+    make = client_factory(aiohttp_client, tmp_path, IMAGE_CONFIG)
+
+    async def with_local_endpoints(**overrides: Any) -> Client:
+        return await make(**{"allowed_hosts": ["127.0.0.1"], **overrides})
+
+    return with_local_endpoints
 
 
 @pytest.fixture
