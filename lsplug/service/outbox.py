@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from typing import Any
 
 import orjson
@@ -74,12 +73,13 @@ async def drain_once(project: Project) -> int:
     sink, store, pid = project.storages.sink, project.store, project.id
     delivered = 0
     while sink is not None and (entries := await store.outbox_due(pid, BATCH)):
-        since = time.time()
+        # The tasks are read after their entries: a change committed after this read has
+        # queued its entry again with a new seq, which outbox_done leaves in place.
         ids = [e.task_id for e in entries]
         records = {r.id: r for r in await store.get_tasks(pid, ids)}
         outcomes = await _deliver_all(sink, ids, records)
-        ok = [t for t, err in zip(ids, outcomes, strict=True) if err is None]
-        await store.outbox_done(pid, ok, since)
+        ok = [e for e, err in zip(entries, outcomes, strict=True) if err is None]
+        await store.outbox_done(pid, ok)
         delivered += len(ok)
         await _record_failures(project, entries, outcomes)
         if len(ok) < len(ids):
