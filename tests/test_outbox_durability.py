@@ -9,15 +9,21 @@ drive bursts of completions on a few tasks and compare every output file with th
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import random
 import sqlite3
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 import orjson
 import pytest
+from pgserver import PgServer
+from procs import CHOICES_CONFIG, CHOICES_RESULT, Server, wait_for
 
 from lsplug.config import Config
 from lsplug.plugins import load_plugins
@@ -254,3 +260,108 @@ async def test_entries_queued_before_the_upgrade_are_kept_and_can_be_done(
         assert [e.task_id for e in await store.outbox_due(pid, 10)] == [1]
     finally:
         await store.close()
+
+
+# --- whole processes: bursts of completions on a few tasks ----------------------------------
+
+BURST_TASKS, CLIENTS = 4, 12
+ROUNDS = int(os.environ.get("LSPLUG_TEST_BURSTS", "25"))
+
+
+class Burst:
+    """What the clients were told: completions acknowledged, then deleted (204)."""
+
+    def __init__(self, bases: list[str]) -> None:
+        self.bases = bases
+        self.acked: dict[int, int] = {}  # completion id -> task id
+        self.deleted: set[int] = set()
+
+
+async def _client(session: aiohttp.ClientSession, burst: Burst, n: int) -> None:
+    """A few completions on random tasks of the few, now and then deleting one it made."""
+    base = burst.bases[n % len(burst.bases)]
+    mine: list[int] = []
+    for _ in range(3):
+        task_id = random.randrange(BURST_TASKS)
+        url = f"{base}/api/tasks/{task_id}/completions"
+        async with session.post(url, json={"result": CHOICES_RESULT}) as resp:
+            assert resp.status == 201, await resp.text()
+            mine.append((await resp.json())["id"])
+            burst.acked[mine[-1]] = task_id
+    if random.random() < 0.3:
+        victim = random.choice(mine)
+        url = f"{base}/api/tasks/{burst.acked[victim]}/completions/{victim}"
+        async with session.delete(url) as resp:
+            assert resp.status == 204, await resp.text()
+            burst.deleted.add(victim)
+
+
+async def bursts(bases: list[str]) -> Burst:
+    """ROUNDS bursts of CLIENTS concurrent clients, a random pause between them."""
+    burst = Burst(bases)
+    async with aiohttp.ClientSession() as session:
+        for _ in range(ROUNDS):
+            await asyncio.gather(*(_client(session, burst, n) for n in range(CLIENTS)))
+            await asyncio.sleep(random.uniform(0, 0.05))
+    return burst
+
+
+def backlog_empty(server: Server) -> bool:
+    status, body = server.call("GET", "/api/project/storage-settings")
+    return status == 200 and body["sink_backlog"]["backlog"] == 0
+
+
+def assert_sink_is_the_store(server: Server, burst: Burst, output: Path) -> None:
+    """Every file holds exactly its task's stored completions; every acknowledged one that
+    was not deleted is in the store."""
+    wait_for(lambda: backlog_empty(server), timeout=60, what="the sink backlog to drain")
+    stored: dict[int, int] = {}
+    for task_id in range(BURST_TASKS):
+        status, task = server.call("GET", f"/api/tasks/{task_id}")
+        assert status == 200
+        stored.update((c["id"], task_id) for c in task["completions"])
+        path = output / f"{task_id}.json"
+        if not task["completions"]:
+            assert not path.exists()
+            continue
+        written = orjson.loads(path.read_bytes())
+        assert [c["id"] for c in written["completions"]] == [c["id"] for c in task["completions"]]
+        assert written["completions"] == task["completions"]
+    kept = {c: t for c, t in burst.acked.items() if c not in burst.deleted}
+    assert stored == kept
+
+
+def burst_config(folder: Path, store: dict[str, Any] | None = None) -> Path:
+    config = folder / "config.yaml"
+    doc: dict[str, Any] = {"label_config": CHOICES_CONFIG, "output_dir": "output"}
+    config.write_text(json.dumps(doc | ({"store": store} if store else {})))
+    return config
+
+
+@pytest.mark.slow
+def test_bursts_on_a_few_tasks_leave_every_file_as_the_store(tmp_path: Path) -> None:
+    server = Server(burst_config(tmp_path)).start()
+    try:
+        tasks = [{"text": str(n)} for n in range(BURST_TASKS)]
+        assert server.call("POST", "/api/project/import", tasks)[0] == 201
+        burst = asyncio.run(bursts([server.base]))
+        assert_sink_is_the_store(server, burst, tmp_path / "output")
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_bursts_through_two_processes_on_postgres_leave_every_file_as_the_store(
+    tmp_path: Path, pg_server: PgServer
+) -> None:
+    config = burst_config(tmp_path, {"url": pg_server.new_database()})
+    servers = [Server(config).start(), Server(config).start()]
+    try:
+        tasks = [{"text": str(n)} for n in range(BURST_TASKS)]
+        assert servers[0].call("POST", "/api/project/import", tasks)[0] == 201
+        burst = asyncio.run(bursts([s.base for s in servers]))
+        for server in servers:
+            assert_sink_is_the_store(server, burst, tmp_path / "output")
+    finally:
+        for server in servers:
+            server.stop()
