@@ -113,7 +113,8 @@ class OutboxMixin(PgBase):
                 ids,
             )
 
-        await self._write(op)
+        # Not worth an fsync: a delete lost to a crash of the database only writes again.
+        await self._write(op, durable=False)
 
     async def outbox_failed(
         self, project_id: int, task_ids: Sequence[int], error: str, retry_in: float

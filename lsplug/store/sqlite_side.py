@@ -185,7 +185,8 @@ class SideTablesMixin(SQLiteBase):
                 [(project_id, e.task_id, e.seq) for e in entries],
             )
 
-        await self._write(op)
+        # Not worth an fsync: a delete lost to a power cut only writes the files again.
+        await self._write(op, durable=False)
 
     async def outbox_failed(
         self, project_id: int, task_ids: Sequence[int], error: str, retry_in: float
