@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ import orjson
 from core import LABEL_CONFIG, Server, proc_cpu_seconds, text
 from load import run_load, wrk_available
 
-from lsplug.testing import free_port, wait_for_http
+from lsplug.testing import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".cache" / "ls082-venv"
@@ -89,9 +90,14 @@ class LabelStudio:
         # Its usage analytics post to the Internet from a thread per request: off, as a
         # machine without that access would otherwise wait on each DNS look-up.
         env = {**os.environ, "collect_analytics": "0"}
-        with (self.dir.parent / "ls08.log").open("ab") as log:
+        log_path = self.dir.parent / "ls08.log"
+        with log_path.open("ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-        wait_for_http(f"{self.url}/api/project", 120, "Label Studio 0.8.2")
+        try:  # it asks PyPI for its newest version first, without a timeout
+            wait_until_up(f"{self.url}/api/project", 300)
+        except RuntimeError:
+            print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
+            raise
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -102,6 +108,20 @@ class LabelStudio:
                 self.proc.kill()
                 self.proc.wait()
             self.proc = None
+
+
+def wait_until_up(url: str, seconds: float) -> None:
+    """Poll ``url`` until it answers 200; each answer may take seconds on a busy machine."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=30) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
 
 
 def start_lsplug(workdir: Path, n_tasks: int) -> Server:
