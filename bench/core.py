@@ -12,13 +12,19 @@ What it measures (targets from the performance issue):
 4. ``GET /api/project/next`` with N tasks, half labeled: a new client per request
    (``X-Lsplug-Client: bench-<i>``, each takes a new lease) and one same client.
 5. ``POST /api/tasks/{id}/completions`` from 8 concurrent clients to distinct unlabeled
-   tasks for ~10 s, driven from a SEPARATE process; acknowledged completions/s, with the
-   CPU use of the server and of the load process.
+   tasks for ~10 s, driven from a SEPARATE process (``wrk`` when installed, else Python:
+   ``--load``); acknowledged completions/s, with the CPU use of the server and of the load
+   process; then how long the sink took to write the files of the load's completions.
 6. Start-up time on the same data dir (kill, start again, time to ``/api/health`` = 200),
    the import time of ``lsplug.web.app`` alone, and idle VmRSS after a ``GET /api/project``.
 7. ``GET /api/project/export?format=JSON&only_labeled=0`` of all N tasks, streamed and
    counted: MB/s and the server's peak RSS (VmHWM after the export, measured on the freshly
    restarted server of (6), plus VmRSS sampled every 50 ms).
+
+The server runs with ``output_dir`` set, as the seed's default project and Label Studio
+do (``--no-output-dir`` to leave it off): every labeled task is written to
+``output/<id>.json`` by the outbox after its completion is acknowledged. After the fill
+the benchmark waits until the sink has written the imported labeled tasks (reported).
 
 Also the size of the SQLite files, and environment facts. Run it with ``make bench``
 (``.venv/bin/python bench/core.py``); ``--quick`` for a short try (200,000 tasks),
@@ -30,10 +36,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing
 import os
 import platform
-import resource
 import signal
 import socket
 import sqlite3
@@ -44,12 +48,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
+from load import REGION, run_load, wrk_available
 
 from lsplug.testing import free_port
 
@@ -62,13 +66,7 @@ CLIENTS = 8
 LOAD_SECONDS = 10.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 MB = 1024 * 1024
-REGION = {
-    "id": "r1",
-    "from_name": "label",
-    "to_name": "text",
-    "type": "labels",
-    "value": {"start": 0, "end": 4, "text": "Task", "labels": ["PER"]},
-}
+__all__ = ["REGION"]  # bench/export.py and bench/ml.py take it from here
 
 
 @dataclass
@@ -153,12 +151,15 @@ def proc_cpu_seconds(pid: int) -> float:
 class Server:
     """``python -m lsplug start`` on a temp config; started, waited for, killed."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, output_dir: bool = False) -> None:
         self.workdir = workdir
         self.data_dir = workdir / "data"
         self.config = workdir / "config.yaml"
+        self.output = workdir / "output" if output_dir else None
         # JSON is YAML: no quoting worries for the inline XML.
         doc = {"title": "bench", "label_config": LABEL_CONFIG, "data_dir": str(self.data_dir)}
+        if self.output is not None:
+            doc["output_dir"] = str(self.output)
         self.config.write_text(json.dumps(doc), encoding="utf-8")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -202,6 +203,22 @@ class Server:
 
     def db_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.data_dir.glob("lsplug.sqlite3*"))
+
+    async def sink_backlog(self) -> int:
+        """Tasks whose file the sink has still to write."""
+        url = f"{self.url}/api/project/storage-settings"
+        async with aiohttp.ClientSession() as session, session.get(url) as resp:
+            backlog: int = (await resp.json())["sink_backlog"]["backlog"]
+            return backlog
+
+    async def drained(self) -> float:
+        """Wait until the sink wrote every queued file (30 minutes at most); the seconds."""
+        started = time.perf_counter()
+        while await self.sink_backlog():
+            if time.perf_counter() - started > 1800:
+                raise RuntimeError("the sink backlog did not drain")
+            await asyncio.sleep(0.02)
+        return time.perf_counter() - started
 
 
 def _health(port: int) -> bool:
@@ -321,68 +338,29 @@ async def reads(res: Results, server: Server) -> None:
                 target=5, note=f"p95 {percentile(ms, 95):.2f} ms")  # fmt: skip
 
 
-def load_worker(url: str, first: int, last: int, seconds: float, out: Connection) -> None:
-    """The completion load (runs in its own process): 8 clients, distinct unlabeled tasks."""
-    result = asyncio.run(_load(url, first, last, seconds))
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    result["cpu"] = usage.ru_utime + usage.ru_stime
-    out.send(result)
-    out.close()
-
-
-async def _load(url: str, first: int, last: int, seconds: float) -> dict[str, Any]:
-    body = orjson.dumps({"result": [REGION], "lead_time": 1.5})
-    headers = {"Content-Type": "application/json"}
-    latencies: list[float] = []
-    errors: list[str] = []
-    acked = 0
-
-    async def client(i: int, session: aiohttp.ClientSession, until: float) -> None:
-        nonlocal acked
-        task_id = first + i
-        while time.perf_counter() < until and task_id <= last:
-            started = time.perf_counter()
-            async with session.post(
-                f"{url}/api/tasks/{task_id}/completions", data=body, headers=headers
-            ) as resp:
-                await resp.read()
-                if resp.status == 201:
-                    acked += 1
-                    latencies.append((time.perf_counter() - started) * 1000)
-                elif len(errors) < 5:
-                    errors.append(f"{resp.status} for task {task_id}")
-            task_id += CLIENTS
-
-    connector = aiohttp.TCPConnector(limit=CLIENTS)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        started = time.perf_counter()
-        until = started + seconds
-        await asyncio.gather(*(client(i, session, until) for i in range(CLIENTS)))
-        wall = time.perf_counter() - started
-    return {"acked": acked, "wall": wall, "latencies": latencies, "errors": errors}
-
-
-async def completions(res: Results, server: Server, n_tasks: int) -> None:
+async def completions(res: Results, server: Server, n_tasks: int, load: str) -> None:
     # Unlabeled ids are N/2..N-1; /next leased the first ~1,000 of them: start after those.
     first, last = n_tasks // 2 + 2000, n_tasks - 1
-    ctx = multiprocessing.get_context("spawn")
-    recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=load_worker, args=(server.url, first, last, LOAD_SECONDS, send))
     cpu0, t0 = proc_cpu_seconds(server.pid), time.perf_counter()
-    proc.start()
-    result: dict[str, Any] = await asyncio.to_thread(recv.recv)
-    await asyncio.to_thread(proc.join)
+    result = await asyncio.to_thread(run_load, load, server.url, first, last, LOAD_SECONDS, CLIENTS)
     cpu1, t1 = proc_cpu_seconds(server.pid), time.perf_counter()
+    lag = await server.drained() if server.output is not None else 0.0
+    cpu2 = proc_cpu_seconds(server.pid)
     if result["errors"]:
         print(f"  completion errors: {result['errors']}", flush=True)
-    lat = result["latencies"] or [0.0]
-    res.add(f"POST completions, {CLIENTS} clients (separate process)",
-            result["acked"] / result["wall"], "acked/s", target=2000, higher_is_better=True,
+    res.add(f"POST completions, {CLIENTS} clients (separate process, {load})",
+            result["acked"] / result["wall"], "acked/s", target=3000, higher_is_better=True,
             note=f"{result['acked']:,} in {result['wall']:.1f} s; median "
-                 f"{statistics.median(lat):.1f} ms, p95 {percentile(lat, 95):.1f} ms")  # fmt: skip
+                 f"{result['median_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms"
+                 + ("; output_dir on" if server.output is not None else ""))  # fmt: skip
     res.add("server CPU during completion load", (cpu1 - cpu0) / (t1 - t0) * 100, "% of a core")
     res.add("load process CPU (client side)", result["cpu"] / (t1 - t0) * 100, "% of a core",
-            note="includes its start-up")  # fmt: skip
+            note=f"{load}; includes its start-up")  # fmt: skip
+    res.add("server CPU per acknowledged completion", (cpu2 - cpu0) / result["acked"] * 1e6,
+            "µs", note="until the sink wrote the files, if output_dir")  # fmt: skip
+    if server.output is not None:
+        res.add("sink: files written after the load ended", lag, "s",
+                note="time until the outbox backlog was empty")  # fmt: skip
 
 
 async def restart(res: Results, server: Server) -> None:
@@ -453,18 +431,23 @@ def environment(n_tasks: int) -> dict[str, Any]:
     }
 
 
-async def run(n_tasks: int, workdir: Path) -> Results:
-    res = Results(env=environment(n_tasks))
+async def run(n_tasks: int, workdir: Path, output_dir: bool, load: str) -> Results:
+    res = Results(env={**environment(n_tasks), "output_dir": output_dir, "load": load})
     print("environment: " + ", ".join(f"{k} {v}" for k, v in res.env.items()), flush=True)
-    server = Server(workdir)
+    server = Server(workdir, output_dir)
     try:
         first_start = server.start()
         print(f"server up in {first_start:.2f} s (empty data dir), pid {server.pid}", flush=True)
         t0 = time.perf_counter()
         await fill(res, server, n_tasks)
         res.add(f"fill to {n_tasks:,} tasks (half labeled)", time.perf_counter() - t0, "s")
+        if output_dir:
+            waited = await server.drained()
+            rate = n_tasks // 2 / (time.perf_counter() - t0)
+            res.add("sink: files of the imported labeled tasks, fill included", rate, "files/s",
+                    note=f"{waited:.1f} s after the fill until the backlog was empty")  # fmt: skip
         await reads(res, server)
-        await completions(res, server, n_tasks)
+        await completions(res, server, n_tasks, load)
         await restart(res, server)
         await export(res, server, n_tasks)
         res.add("database size (sqlite3 + wal)", server.db_bytes() / MB, "MB")
@@ -479,6 +462,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="200,000 tasks, to try it out")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (data, log)")
+    parser.add_argument("--no-output-dir", action="store_true",
+                        help="serve without output_dir (no sink files)")  # fmt: skip
+    parser.add_argument("--load", choices=["wrk", "python"],
+                        default="wrk" if wrk_available() else "python",
+                        help="completion load generator (wrk when installed)")  # fmt: skip
     args = parser.parse_args(argv)
     n_tasks = 200_000 if args.quick else args.tasks
     if n_tasks < 10_000:
@@ -486,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="lsplug-bench-"))
     started = time.perf_counter()
     try:
-        res = asyncio.run(run(n_tasks, workdir))
+        res = asyncio.run(run(n_tasks, workdir, not args.no_output_dir, args.load))
     finally:
         if args.keep:
             print(f"kept {workdir}")

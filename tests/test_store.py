@@ -260,7 +260,7 @@ async def test_outbox_enqueue_due_done(store: Store, pid: int) -> None:
     await store.add_completion(pid, 1, completion(), enqueue=True)
     due = await store.outbox_due(pid, 10)
     assert [(e.task_id, e.attempts) for e in due] == [(1, 0)]
-    await store.outbox_done(pid, [1], since=1e12)
+    await store.outbox_done(pid, due)
     assert await store.outbox_due(pid, 10) == []
     assert (await store.outbox_stats(pid)).backlog == 0
 
@@ -268,7 +268,9 @@ async def test_outbox_enqueue_due_done(store: Store, pid: int) -> None:
 async def test_outbox_done_keeps_an_entry_queued_again(store: Store, pid: int) -> None:
     await store.import_tasks(pid, tasks("a"))
     await store.add_completion(pid, 0, completion(), enqueue=True)
-    await store.outbox_done(pid, [0], since=0.0)  # queued after "since": kept
+    due = await store.outbox_due(pid, 10)
+    await store.add_completion(pid, 0, completion(), enqueue=True)  # queued again: a new seq
+    await store.outbox_done(pid, due)
     assert [e.task_id for e in await store.outbox_due(pid, 10)] == [0]
 
 

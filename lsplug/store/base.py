@@ -68,10 +68,16 @@ class ImportResult:
 
 @dataclass(frozen=True)
 class OutboxEntry:
-    """A task whose document a sink still has to receive."""
+    """A task whose document a sink still has to receive.
+
+    ``seq`` is the entry's change number: every change of the task queues it again with a
+    new, higher one, so a writer that read the task after reading the entry knows whether
+    a change came in since (see :meth:`Store.outbox_done`).
+    """
 
     task_id: int
     attempts: int
+    seq: int
 
 
 @dataclass(frozen=True)
@@ -292,8 +298,12 @@ class Store(Protocol):
     async def outbox_due(self, project_id: int, limit: int) -> list[OutboxEntry]:
         """Entries whose next try is due."""
 
-    async def outbox_done(self, project_id: int, task_ids: Sequence[int], since: float) -> None:
-        """Remove entries written, unless they were queued again after ``since``."""
+    async def outbox_done(self, project_id: int, entries: Sequence[OutboxEntry]) -> None:
+        """Remove entries written, unless queued again since they were read (``seq`` changed).
+
+        The writer reads the entries, then the tasks, writes, then calls this: a change
+        committed after the tasks were read has a new ``seq``, so its entry stays.
+        """
 
     async def outbox_failed(
         self, project_id: int, task_ids: Sequence[int], error: str, retry_in: float

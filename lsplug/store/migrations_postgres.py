@@ -65,7 +65,48 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_of_project ON jobs (project_id, id);
 """
 
-STEPS: list[str | None] = [None, None, _V2, _V3]  # index = the version a step reaches
+# Version 4: each outbox entry has a change number, ``seq``, from a sequence, new for every
+# change (as SQLite's version 5): the sink worker drops an entry only if its ``seq`` is the
+# one it read before reading the task. The completion function queues with a new ``seq``.
+_V4 = """
+CREATE SEQUENCE IF NOT EXISTS outbox_seq;
+ALTER TABLE outbox ADD COLUMN IF NOT EXISTS seq BIGINT NOT NULL DEFAULT nextval('outbox_seq');
+ALTER SEQUENCE outbox_seq OWNED BY outbox.seq;
+CREATE OR REPLACE FUNCTION lsplug_add_completion(
+    p_project BIGINT, p_task BIGINT, p_body TEXT, p_created BIGINT, p_cancelled BOOLEAN,
+    p_enqueue BOOLEAN, p_now DOUBLE PRECISION, p_slots INTEGER
+) RETURNS BIGINT LANGUAGE plpgsql AS $$
+DECLARE
+    v_was BOOLEAN;
+    v_id BIGINT;
+BEGIN
+    SELECT is_labeled INTO v_was FROM tasks
+        WHERE project_id = p_project AND id = p_task FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO completions (project_id, task_id, body, created_at, was_cancelled)
+        VALUES (p_project, p_task, p_body, p_created, p_cancelled) RETURNING id INTO v_id;
+    UPDATE tasks SET is_labeled = TRUE,
+        completed_at = greatest(coalesce(completed_at, p_created), p_created),
+        lease_owner = NULL, lease_expires = NULL
+        WHERE project_id = p_project AND id = p_task;
+    DELETE FROM leases WHERE project_id = p_project AND task_id = p_task;
+    IF p_enqueue THEN
+        INSERT INTO outbox (project_id, task_id, queued_at) VALUES (p_project, p_task, p_now)
+            ON CONFLICT (project_id, task_id) DO UPDATE SET queued_at = excluded.queued_at,
+            seq = excluded.seq, attempts = 0, next_try = 0, last_error = NULL;
+    END IF;
+    INSERT INTO project_counts AS c (project_id, slot, completion_count, labeled_count)
+        VALUES (p_project, pg_backend_pid() % p_slots, 1, CASE WHEN v_was THEN 0 ELSE 1 END)
+        ON CONFLICT (project_id, slot) DO UPDATE SET
+        completion_count = c.completion_count + 1,
+        labeled_count = c.labeled_count + excluded.labeled_count;
+    RETURN v_id;
+END $$;
+"""
+
+STEPS: list[str | None] = [None, None, _V2, _V3, _V4]  # index = the version a step reaches
 LATEST = len(STEPS) - 1
 
 

@@ -72,7 +72,31 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_of_project ON jobs (project_id, id);
 """
 
-STEPS: list[str | None] = [None, None, _V2, _V3, _V4]  # index = the version a step reaches
+# Version 5: each outbox entry has a change number, ``seq``, new for every change (the rowid,
+# AUTOINCREMENT: never handed out twice); the sink worker drops an entry only if its ``seq``
+# is the one it read before reading the task, so a change that commits while a document is
+# being written is written after it. (Before, a time stamp taken before the commit let such
+# an entry be dropped.)
+_V5 = """
+CREATE TABLE outbox_v5 (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id INTEGER NOT NULL,
+    task_id INTEGER NOT NULL,
+    queued_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_try REAL NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+INSERT INTO outbox_v5 (project_id, task_id, queued_at, attempts, next_try, last_error)
+    SELECT project_id, task_id, queued_at, attempts, next_try, last_error FROM outbox
+    ORDER BY queued_at;
+DROP TABLE outbox;
+ALTER TABLE outbox_v5 RENAME TO outbox;
+CREATE UNIQUE INDEX outbox_by_task ON outbox (project_id, task_id);
+CREATE INDEX outbox_due ON outbox (project_id, next_try);
+"""
+
+STEPS: list[str | None] = [None, None, _V2, _V3, _V4, _V5]  # index = the version a step reaches
 LATEST = len(STEPS) - 1
 
 

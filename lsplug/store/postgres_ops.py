@@ -71,12 +71,13 @@ def score_of(body: dict[str, Any]) -> float | None:
 
 
 async def enqueue(tx: Tx, project_id: int, task_ids: Sequence[int]) -> None:
-    """Queue tasks for the sink (a fresh try; a running claim stays with its process)."""
+    """Queue tasks for the sink (a fresh try, a new ``seq``; a running claim stays with its
+    process)."""
     await tx.conn.execute(
         "INSERT INTO outbox (project_id, task_id, queued_at) "
         "SELECT $1, t, $3 FROM unnest($2::bigint[]) t "
         "ON CONFLICT (project_id, task_id) DO UPDATE SET queued_at=excluded.queued_at, "
-        "attempts=0, next_try=0, last_error=NULL",
+        "seq=excluded.seq, attempts=0, next_try=0, last_error=NULL",
         project_id,
         list(task_ids),
         time.time(),
@@ -89,7 +90,7 @@ async def enqueue_labeled(tx: Tx, project_id: int) -> int:
         "INSERT INTO outbox (project_id, task_id, queued_at) "
         "SELECT project_id, id, $2 FROM tasks WHERE project_id=$1 AND is_labeled "
         "ON CONFLICT (project_id, task_id) DO UPDATE SET queued_at=excluded.queued_at, "
-        "attempts=0, next_try=0, last_error=NULL",
+        "seq=excluded.seq, attempts=0, next_try=0, last_error=NULL",
         project_id,
         time.time(),
     )

@@ -84,23 +84,27 @@ class OutboxMixin(PgBase):
             "WHERE project_id=$1 AND next_try<=$2 AND (claimed_until IS NULL OR "
             "claimed_until<=$2) ORDER BY next_try LIMIT $3 FOR UPDATE SKIP LOCKED) due "
             "WHERE o.project_id=$1 AND o.task_id=due.task_id "
-            "RETURNING o.task_id, o.attempts, o.next_try",
+            "RETURNING o.task_id, o.attempts, o.seq, o.next_try",
             project_id,
             now,
             limit,
             now + OUTBOX_CLAIM_SECONDS,
         )
-        return [OutboxEntry(r[0], r[1]) for r in sorted(rows, key=lambda r: (r[2], r[0]))]
+        return [OutboxEntry(r[0], r[1], r[2]) for r in sorted(rows, key=lambda r: (r[3], r[0]))]
 
-    async def outbox_done(self, project_id: int, task_ids: Sequence[int], since: float) -> None:
-        """Drop written entries; one queued again meanwhile is kept, its claim released."""
+    async def outbox_done(self, project_id: int, entries: Sequence[OutboxEntry]) -> None:
+        """Drop written entries; one queued again meanwhile (a new ``seq``) stays, unclaimed.
+
+        A change still committing holds its entry's row: the delete waits for it, then sees
+        the new ``seq``.
+        """
 
         async def op(tx: Tx) -> None:
-            ids = list(task_ids)
+            ids = [e.task_id for e in entries]
             await tx.conn.execute(
-                "DELETE FROM outbox WHERE project_id=$1 AND task_id=ANY($2::bigint[]) "
-                "AND queued_at<=$3",
-                project_id, ids, since,
+                "DELETE FROM outbox o USING unnest($2::bigint[], $3::bigint[]) AS d(task_id, seq) "
+                "WHERE o.project_id=$1 AND o.task_id=d.task_id AND o.seq=d.seq",
+                project_id, ids, [e.seq for e in entries],
             )  # fmt: skip
             await tx.conn.execute(
                 "UPDATE outbox SET claimed_until=NULL WHERE project_id=$1 "
@@ -109,7 +113,8 @@ class OutboxMixin(PgBase):
                 ids,
             )
 
-        await self._write(op)
+        # Not worth an fsync: a delete lost to a crash of the database only writes again.
+        await self._write(op, durable=False)
 
     async def outbox_failed(
         self, project_id: int, task_ids: Sequence[int], error: str, retry_in: float

@@ -165,7 +165,7 @@ class SideTablesMixin(SQLiteBase):
     async def outbox_due(self, project_id: int, limit: int) -> list[OutboxEntry]:
         """Entries due now, oldest first."""
         sql = (
-            "SELECT task_id, attempts FROM outbox WHERE project_id=? AND next_try<=? "
+            "SELECT task_id, attempts, seq FROM outbox WHERE project_id=? AND next_try<=? "
             "ORDER BY next_try LIMIT ?"
         )
 
@@ -176,16 +176,17 @@ class SideTablesMixin(SQLiteBase):
         result: list[OutboxEntry] = await self._read(op)
         return result
 
-    async def outbox_done(self, project_id: int, task_ids: Sequence[int], since: float) -> None:
-        """Drop written entries that were not queued again meanwhile."""
+    async def outbox_done(self, project_id: int, entries: Sequence[OutboxEntry]) -> None:
+        """Drop written entries that were not queued again meanwhile (their ``seq`` is new)."""
 
         def op(conn: sqlite3.Connection) -> None:
             conn.executemany(
-                "DELETE FROM outbox WHERE project_id=? AND task_id=? AND queued_at<=?",
-                [(project_id, t, since) for t in task_ids],
+                "DELETE FROM outbox WHERE project_id=? AND task_id=? AND seq=?",
+                [(project_id, e.task_id, e.seq) for e in entries],
             )
 
-        await self._write(op)
+        # Not worth an fsync: a delete lost to a power cut only writes the files again.
+        await self._write(op, durable=False)
 
     async def outbox_failed(
         self, project_id: int, task_ids: Sequence[int], error: str, retry_in: float

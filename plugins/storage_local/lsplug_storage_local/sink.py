@@ -2,18 +2,24 @@
 
 Implements the objects behind ``lsplug_sink_types`` (registered in
 :mod:`lsplug_storage_local`): :class:`LocalSink`, a :class:`lsplug.hooks.CompletionSink`.
+Writes that arrive together (the outbox writes several tasks at once) go to disk as one
+group in one thread: one trip off the event loop and one sync for the group
+(:mod:`lsplug_storage_local.files`). A write returns once its file is durable.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from lsplug.hooks import StorageContext, StorageError
+from lsplug_storage_local.files import temp_name, write_group
 from lsplug_storage_local.paths import confined_path, describe_os_error, resolve_path
+
+Pending = tuple[Path, bytes | None, asyncio.Future[None]]
 
 
 class LocalSink:
@@ -22,6 +28,8 @@ class LocalSink:
     def __init__(self, settings: Mapping[str, Any], ctx: StorageContext) -> None:
         self.path = resolve_path(settings, ctx)
         self.ctx = ctx
+        self._pending: list[Pending] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def check(self) -> None:
         """Raise :class:`StorageError` unless the path is allowed; create the folder if
@@ -32,18 +40,51 @@ class LocalSink:
 
     async def write_task(self, task_id: int, document: bytes) -> None:
         """Write ``<task_id>.json`` so that readers see the old or the new one, never half."""
-        await self.ctx.run_in_thread(write_atomically, self.task_file(task_id), document)
+        await self._submit(self.task_file(task_id), document)
 
     async def delete_task(self, task_id: int) -> None:
         """Remove ``<task_id>.json`` if it is there."""
-        await self.ctx.run_in_thread(remove_file, self.task_file(task_id))
+        await self._submit(self.task_file(task_id), None)
 
     async def close(self) -> None:
-        """Nothing to release."""
+        """Wait for the writes under way."""
+        if self._writer is not None:
+            await asyncio.shield(self._writer)
 
     def task_file(self, task_id: int) -> Path:
         """The document of one task (``int`` keeps a stray string out of the path)."""
         return self.path / f"{int(task_id)}.json"
+
+    async def _submit(self, path: Path, data: bytes | None) -> None:
+        """Join the next group of writes; return once it is on disk (or raise its error)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((path, data, done))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_groups())
+        await done
+
+    async def _write_groups(self) -> None:
+        """Write what is pending, group after group, until nothing is."""
+        try:
+            while self._pending:
+                group, self._pending = self._pending, []
+                await self._write_group(group)
+        finally:
+            self._writer = None
+
+    async def _write_group(self, group: list[Pending]) -> None:
+        items = [(path, data) for path, data, _ in group]
+        try:
+            errors = await self.ctx.run_in_thread(write_group, self.path, items)
+        except Exception as exc:  # the folder or the sync failed: every write of the group
+            errors = [exc] * len(group)
+        for (_, _, done), error in zip(group, errors, strict=True):
+            if done.done():
+                continue
+            if error is None:
+                done.set_result(None)
+            else:
+                done.set_exception(error)
 
 
 def require_writable(folder: Path) -> None:
@@ -55,30 +96,3 @@ def require_writable(folder: Path) -> None:
         scratch.unlink()
     except OSError as exc:
         raise StorageError({"path": [f"Cannot write {describe_os_error(folder, exc)}"]}) from None
-
-
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write ``data`` to a hidden file beside ``target``, sync it, then rename it over."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = temp_name(target)
-    # 0o666 lets the umask decide, as for any file the user writes (mkstemp would force 0o600).
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
-def remove_file(path: Path) -> None:
-    """Remove ``path``; a file already gone is no error (a delete may be retried)."""
-    path.unlink(missing_ok=True)
-
-
-def temp_name(target: Path) -> Path:
-    """A unique hidden name beside ``target``: sources skip it, and it never clashes."""
-    return target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -110,3 +111,58 @@ def test_a_local_sink_is_a_completion_sink(ctx: StorageContext) -> None:
 def test_a_sink_needs_a_path(ctx: StorageContext) -> None:
     with pytest.raises(StorageError):
         LocalSink({}, ctx)
+
+
+async def test_concurrent_writes_and_deletes_land_as_one_group(ctx: StorageContext) -> None:
+    sink = LocalSink({"path": "output"}, ctx)
+    await sink.write_task(0, b"old")
+    writes = [sink.write_task(t, b'{"id": %d}' % t) for t in range(1, 50)]
+
+    await asyncio.gather(sink.delete_task(0), *writes)
+
+    names = sorted(os.listdir(ctx.config_dir / "output"))
+    assert names == sorted(f"{t}.json" for t in range(1, 50))  # no temp file, 0 removed
+    assert (ctx.config_dir / "output/7.json").read_bytes() == b'{"id": 7}'
+
+
+async def test_the_last_of_two_writes_of_a_task_in_one_group_wins(ctx: StorageContext) -> None:
+    sink = LocalSink({"path": "output"}, ctx)
+
+    await asyncio.gather(sink.write_task(5, b"first"), sink.write_task(5, b"second"))
+
+    assert (ctx.config_dir / "output/5.json").read_bytes() == b"second"
+
+
+async def test_a_failed_file_fails_only_its_own_write_in_a_group(ctx: StorageContext) -> None:
+    output = ctx.config_dir / "output"
+    (output / "3.json").mkdir(parents=True)  # a folder where the file should go
+    sink = LocalSink({"path": "output"}, ctx)
+
+    outcomes = await asyncio.gather(
+        sink.write_task(2, b"two"), sink.write_task(3, b"{}"), sink.write_task(4, b"four"),
+        return_exceptions=True,
+    )  # fmt: skip
+
+    assert [type(o) for o in outcomes] == [type(None), IsADirectoryError, type(None)]
+    assert sorted(os.listdir(output)) == ["2.json", "3.json", "4.json"]
+
+
+async def test_a_folder_that_cannot_be_made_fails_the_whole_group(ctx: StorageContext) -> None:
+    (ctx.config_dir / "file.txt").write_text("not a folder")
+    sink = LocalSink({"path": "file.txt/output"}, ctx)
+
+    outcomes = await asyncio.gather(
+        sink.write_task(1, b"{}"), sink.delete_task(2), return_exceptions=True
+    )
+
+    assert all(isinstance(o, OSError) for o in outcomes)
+
+
+async def test_close_waits_for_the_writes_under_way(ctx: StorageContext) -> None:
+    sink = LocalSink({"path": "output"}, ctx)
+    writing = asyncio.ensure_future(sink.write_task(1, b"{}"))
+    await asyncio.sleep(0)
+
+    await sink.close()
+
+    assert writing.done() and (ctx.config_dir / "output/1.json").exists()
