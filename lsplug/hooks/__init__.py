@@ -12,11 +12,17 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 from lsplug.hooks.types import (  # noqa: E402  (the markers must exist first)
+    AgreementMatcher,
     CompletionSink,
     ExportContext,
     Exporter,
     ExportOptions,
     Field,
+    LabelCount,
+    Mark,
+    MatchedPair,
+    MatchOptions,
+    MatchOutcome,
     MLBackend,
     MLBackendKind,
     MLContext,
@@ -33,14 +39,20 @@ from lsplug.hooks.types import (  # noqa: E402  (the markers must exist first)
 
 __all__ = [
     "PROJECT_NAME",
+    "AgreementMatcher",
     "CompletionSink",
     "ExportContext",
     "ExportOptions",
     "Exporter",
     "Field",
+    "LabelCount",
     "MLBackend",
     "MLBackendKind",
     "MLContext",
+    "Mark",
+    "MatchOptions",
+    "MatchOutcome",
+    "MatchedPair",
     "ModelHealth",
     "Prediction",
     "SinkType",
