@@ -12,6 +12,7 @@ by its best pair; only larger components go to the solver.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import compress
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -23,35 +24,37 @@ Edge = tuple[int, int, float]  # left index, right index, overlap
 
 
 def pair_up(left: Sequence[Mark], right: Sequence[Mark], edges: Sequence[Edge]) -> MatchOutcome:
-    """The outcome of pairing ``left`` and ``right`` optimally over the candidate ``edges``."""
-    chosen = assign(left, right, edges)
-    pairs = tuple(_pair(left[i], right[j], overlap) for i, j, overlap in chosen)
-    used_left = {i for i, _, _ in chosen}
-    used_right = {j for _, j, _ in chosen}
+    """The outcome of pairing ``left`` and ``right`` optimally over the candidate ``edges``.
+
+    A pair scores its overlap times the Jaccard index of the two label sets (the overlap
+    when the labels are the same, 0 when they share none).
+    """
+    pairs = []
+    free_left, free_right = [True] * len(left), [True] * len(right)
+    for i, j, overlap in assign(left, right, edges):
+        a, b = left[i], right[j]
+        free_left[i] = free_right[j] = False
+        score = overlap if a[2] == b[2] else overlap * jaccard(a[2], b[2])
+        pairs.append(MatchedPair(a, b, overlap, score))
     return MatchOutcome(
-        pairs,
-        tuple(m for i, m in enumerate(left) if i not in used_left),
-        tuple(m for j, m in enumerate(right) if j not in used_right),
+        tuple(pairs),
+        tuple(compress(left, free_left)),
+        tuple(compress(right, free_right)),
     )
-
-
-def _pair(a: Mark, b: Mark, overlap: float) -> MatchedPair:
-    score = overlap if a.labels == b.labels else overlap * jaccard(a.labels, b.labels)
-    return MatchedPair(a, b, overlap, score)
 
 
 def assign(left: Sequence[Mark], right: Sequence[Mark], edges: Sequence[Edge]) -> list[Edge]:
     """The candidate edges of an optimal one-to-one assignment (see the module's docstring)."""
     if len(edges) <= 1:
         return list(edges)
-    degree: dict[tuple[int, int], int] = {}
+    seen_left, seen_right = [0] * len(left), [0] * len(right)
     for i, j, _ in edges:
-        degree[0, i] = degree.get((0, i), 0) + 1
-        degree[1, j] = degree.get((1, j), 0) + 1
-    if len(degree) == 2 * len(edges):  # every region in at most one candidate pair
+        seen_left[i] += 1
+        seen_right[j] += 1
+    if max(seen_left) == 1 and max(seen_right) == 1:  # every region in one pair at most
         return list(edges)
     big = float(min(len(left), len(right)) + 1)
-    weights = [big * (left[i].value == right[j].value) + w for i, j, w in edges]
+    weights = [big * (left[i][1] == right[j][1]) + w for i, j, w in edges]
     out: list[Edge] = []
     for component in _components(edges):
         out += _solve([edges[k] for k in component], [weights[k] for k in component])

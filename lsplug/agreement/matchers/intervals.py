@@ -100,10 +100,16 @@ def candidates(left: Sequence[Interval], right: Sequence[Interval], threshold: f
     for i, a in enumerate(left):
         while first < n and (right[first][0], right[first][2]) < (a[0], a[1]):
             first += 1
-        j = first
-        while j < n and right[j][0] == a[0] and right[j][1] <= a[2]:
-            ratio = iou(a, right[j])
-            if ratio > 0 and ratio >= threshold:
-                edges.append((i, j, ratio))
-            j += 1
+        space, lo, hi = a
+        for j in range(first, n):
+            b = right[j]
+            if b[0] != space or b[1] > hi:
+                break
+            inter = (hi if hi < b[2] else b[2]) - (lo if lo > b[1] else b[1])
+            if inter > 0:
+                ratio = inter / ((hi - lo) + (b[2] - b[1]) - inter)
+                if ratio >= threshold:
+                    edges.append((i, j, ratio))
+            elif lo == hi == b[1] == b[2]:  # the same instant
+                edges.append((i, j, 1.0))
     return edges

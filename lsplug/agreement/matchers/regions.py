@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from lsplug.agreement.matchers import intervals, masks, points, polygons
 from lsplug.agreement.matchers.assign import Edge, pair_up
-from lsplug.agreement.matchers.marks import labels_of, mark
+from lsplug.agreement.matchers.marks import labels_of, value_of
 from lsplug.hooks import Mark, MatchOptions, MatchOutcome
 
 Item = Mapping[str, Any]
@@ -79,23 +79,57 @@ class Prepared(NamedTuple):
 
 def prepare(items: Sequence[Item], options: MatchOptions) -> Prepared:
     """Read and sort one annotator's regions."""
-    found: dict[str, list[tuple[tuple[Any, ...], Mark, Any]]] = {}
+    found: dict[str, list[tuple[Any, str, Mark, Any]]] = {}
     unread: list[Mark] = []
     for index, item in enumerate(items):
-        kind = kind_of(item) if isinstance(item, Mapping) else None
-        geometry = KINDS[kind].read(item) if kind else None
-        labels = labels_of(item) if isinstance(item, Mapping) else ()
-        if geometry is None or kind is None:
-            unread.append(mark(index, labels))
+        kind, geometry, labels = _common(item) or _general(item)
+        value = labels[0] if len(labels) == 1 else value_of(labels)
+        if kind is None:
+            unread.append(Mark(index, value, labels))
             continue
-        found.setdefault(kind, []).append(
-            (KINDS[kind].key(geometry), mark(index, labels), geometry)
-        )
+        key = geometry if kind == "span" else KINDS[kind].key(geometry)
+        entry = (key, value, Mark(index, value, labels), geometry)
+        if kind in found:
+            found[kind].append(entry)
+        else:
+            found[kind] = [entry]
     groups = {}
     for kind, regions in found.items():
-        regions.sort(key=lambda r: (r[0], r[1].value))
-        groups[kind] = Group([r[1] for r in regions], KINDS[kind].batch([r[2] for r in regions]))
+        regions.sort()  # geometry, then value, then position: never a tie further on
+        groups[kind] = Group([r[2] for r in regions], KINDS[kind].batch([r[3] for r in regions]))
     return Prepared(groups, unread)
+
+
+Read = tuple[str | None, Any, tuple[str, ...]]
+
+
+def _general(item: Any) -> Read:
+    """Any item: its kind and geometry (None, None when unreadable), and its labels."""
+    if not isinstance(item, Mapping):
+        return None, None, ()
+    kind = kind_of(item)
+    geometry = KINDS[kind].read(item) if kind else None
+    return (kind if geometry is not None else None), geometry, labels_of(item)
+
+
+def _common(item: Any) -> Read | None:
+    """A plain text span or an upright box with one label, as the editor writes them, read
+    without the general path's checks (most regions are these); None for anything else."""
+    value = item.get("value") if type(item) is dict else None
+    if type(value) is not dict:
+        return None
+    labels = value.get(item.get("type"))
+    if type(labels) is not list or len(labels) != 1 or type(labels[0]) is not str:
+        return None
+    if "start" in value:
+        start, end = value["start"], value.get("end")
+        if type(start) is not int or type(end) is not int or end < start or len(value) > 4:
+            return None  # offsets, channels, instants, times: the general path
+        return "span", ("", start, end), (labels[0],)
+    if "height" not in value or len(value) > 6 or value.get("rotation"):
+        return None
+    box = polygons.upright(item, value)
+    return ("shape", box, (labels[0],)) if box is not None else None
 
 
 def match(left: Prepared, right: Prepared, options: MatchOptions) -> MatchOutcome:
@@ -108,7 +142,7 @@ def match(left: Prepared, right: Prepared, options: MatchOptions) -> MatchOutcom
         if a and b:
             found = KINDS[kind].candidates(a.geometry, b.geometry, options)
             i0, j0 = len(left_marks), len(right_marks)
-            edges += [(i0 + i, j0 + j, w) for i, j, w in found]
+            edges += [(i0 + i, j0 + j, w) for i, j, w in found] if i0 or j0 else found
         left_marks += a.marks if a else []
         right_marks += b.marks if b else []
     outcome = pair_up(left_marks, right_marks, edges)
