@@ -144,9 +144,11 @@ class Bootstrap:
     """Resamples of groups, drawn once and shared by every figure of one answer."""
 
     def __init__(self, groups: Sequence[Mapping[Key, float]], replicates: int = REPLICATES,
-                 seed: int = 0) -> None:  # fmt: skip
+                 seed: int = 0, summed: Totals | None = None) -> None:  # fmt: skip
+        """Draw ``replicates`` resamples of ``groups``; ``summed`` is their sum if known
+        (the project sums the store keeps), else it is added up here."""
         self.groups = groups
-        self.total = total(groups)
+        self.total = summed if summed is not None else total(groups)
         n = len(groups)
         rng = np.random.default_rng(seed)
         picks = rng.integers(0, n, size=(replicates, n)) if n > 1 else np.zeros((0, n), int)

@@ -17,8 +17,10 @@ disagreement in alpha and the kappas.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import permutations
 from typing import Any
 
 from lsplug.hooks import AgreementMatcher, Mark, MatchOptions, MatchOutcome
@@ -199,33 +201,30 @@ def _count_pair(labels: dict[str, tuple[int, int]], a: tuple[str, ...], b: tuple
 def _units(
     parts: TaskParts, outcomes: Mapping[Group, Mapping[tuple[int, int], MatchOutcome]]
 ) -> None:
-    """Coincidences and Fleiss' counts over the units of all raters."""
-    weight = 1 / (parts.raters - 1) if parts.raters > 1 else 0.0
-    for by_pair in outcomes.values():
-        for values in _unit_values(by_pair, parts.raters):
-            _add_unit(parts, values, weight)
+    """Coincidences and Fleiss' counts over the units of all raters.
 
-
-def _add_unit(parts: TaskParts, values: list[Cat], weight: float) -> None:
-    """One unit of every rater (ABSENT included): its coincidences and Fleiss' counts."""
-    parts.units += 1
-    first, n = values[0], len(values)
-    if values.count(first) == n:  # all raters agree: the most common unit
-        parts.totals[first] = parts.totals.get(first, 0) + n
-        parts.sumsq += n * n
-        parts.coincidence[first, first] = parts.coincidence.get((first, first), 0.0) + n
+    Every unit holds one value per rater (ABSENT included), so both come from the ordered
+    pairs of values within units: a coincidence is their count over ``raters - 1``; a
+    category's total is its row of pairs over ``raters - 1``; the sum of squared counts per
+    unit is ``raters`` plus the pairs of equal values.
+    """
+    r = parts.raters
+    if r < 2:
         return
-    counts: dict[Cat, int] = {}
-    for v in values:
-        counts[v] = counts.get(v, 0) + 1
-    o, totals = parts.coincidence, parts.totals
-    for c, nc in counts.items():
-        totals[c] = totals.get(c, 0) + nc
-        parts.sumsq += nc * nc
-        for k, nk in counts.items():
-            pairs = nc * (nc - 1) if c == k else nc * nk
-            if pairs:
-                o[c, k] = o.get((c, k), 0.0) + pairs * weight
+    pairs: list[tuple[Cat, Cat]] = []
+    for by_pair in outcomes.values():
+        for values in _unit_values(by_pair, r):
+            pairs += permutations(values, 2)
+            parts.units += 1
+    counted = Counter(pairs)
+    same = 0
+    for (c, k), n in counted.items():
+        parts.coincidence[c, k] = n / (r - 1)
+        parts.totals[c] = parts.totals.get(c, 0) + n
+        same += n if c == k else 0
+    for c in parts.totals:
+        parts.totals[c] //= r - 1
+    parts.sumsq = parts.units * r + same
 
 
 def _unit_values(by_pair: Mapping[tuple[int, int], MatchOutcome], raters: int) -> list[list[Cat]]:
@@ -243,24 +242,23 @@ def _clusters(by_pair: Mapping[tuple[int, int], MatchOutcome]) -> list[dict[int,
 
     A mark is known by its rater and its position (unique within a control's results).
     """
+    edges = [
+        (-overlap, i, a[0], j, b[0], a, b)
+        for (i, j), outcome in by_pair.items()
+        for a, b, overlap, _ in outcome.pairs
+    ]
+    edges.sort()  # (rater, position) pairs are unique: the sort never compares marks
     members: dict[tuple[int, int], dict[int, Mark]] = {}
-    edges: list[tuple[float, int, int, int, int]] = []
+    for _, i, at, j, bt, a, b in edges:
+        first = members.get((i, at)) or members.setdefault((i, at), {i: a})
+        second = members.get((j, bt)) or members.setdefault((j, bt), {j: b})
+        if first is not second and first.keys().isdisjoint(second):
+            first.update(second)
+            for r, m in second.items():
+                members[r, m[0]] = first
     for (i, j), outcome in by_pair.items():
         for rater, marks in ((i, outcome.left_only), (j, outcome.right_only)):
             for m in marks:
                 if (rater, m[0]) not in members:
                     members[rater, m[0]] = {rater: m}
-        for a, b, overlap, _ in outcome.pairs:
-            if (i, a[0]) not in members:
-                members[i, a[0]] = {i: a}
-            if (j, b[0]) not in members:
-                members[j, b[0]] = {j: b}
-            edges.append((-overlap, i, a[0], j, b[0]))
-    edges.sort()
-    for _, i, at, j, bt in edges:
-        first, second = members[i, at], members[j, bt]
-        if first is not second and not any(r in first for r in second):
-            first.update(second)
-            for r, m in second.items():
-                members[r, m[0]] = first
     return list({id(c): c for c in members.values()}.values())

@@ -221,11 +221,11 @@ def _boxes(left: Sequence[Shape], right: Sequence[Shape], threshold: float) -> l
             bx0, by0, bx1, by1, *_ = right[j]
             if bx0 >= ax1:
                 break
-            w = min(ax1, bx1) - max(ax0, bx0)
-            h = min(ay1, by1) - max(ay0, by0)
-            if w > 0 and h > 0:
-                inter = w * h
-                ratio = inter / (area + (bx1 - bx0) * (by1 - by0) - inter)
-                if ratio >= threshold:
-                    edges.append((i, j, ratio))
+            if by0 >= ay1 or by1 <= ay0 or bx1 <= ax0:
+                continue
+            w = (ax1 if ax1 < bx1 else bx1) - (ax0 if ax0 > bx0 else bx0)
+            inter = w * ((ay1 if ay1 < by1 else by1) - (ay0 if ay0 > by0 else by0))
+            ratio = inter / (area + (bx1 - bx0) * (by1 - by0) - inter)
+            if ratio >= threshold:
+                edges.append((i, j, ratio))
     return edges
