@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +156,12 @@ def test_a_failing_third_party_matcher_counts_its_results_as_unknown() -> None:
         [("a", [ranked("x")]), ("b", [ranked("x")])], plugins.matchers.for_type, MatchOptions()
     )
     assert parts.unknown == 2 and parts.pairs["a", "b"].units == 0
+
+
+def test_lsplug_plugins_lists_the_agreement_matchers(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "lsplug", "plugins"], capture_output=True,
+                            text=True, timeout=60, cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "agreement_spans  (lsplug" in result.stdout
+    assert "agreement matchers: spans" in result.stdout
+    assert "agreement matchers: choices, taxonomy" in result.stdout
