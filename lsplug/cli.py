@@ -31,6 +31,7 @@ LISTED = (
     ("sink_types", "sink types"),
     ("exporters", "exporters"),
     ("ml_backend_kinds", "ML backend kinds"),
+    ("agreement_matchers", "agreement matchers"),
 )
 
 

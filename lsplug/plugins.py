@@ -16,9 +16,9 @@ from typing import Any, Generic, TypeVar
 import pluggy
 
 from lsplug.hooks import PROJECT_NAME, specs
-from lsplug.hooks.types import Exporter, MLBackendKind, SinkType, SourceType
+from lsplug.hooks.types import AgreementMatcher, Exporter, MLBackendKind, SinkType, SourceType
 
-T = TypeVar("T", SourceType, SinkType, Exporter, MLBackendKind)
+T = TypeVar("T", SourceType, SinkType, Exporter, MLBackendKind, AgreementMatcher)
 
 
 class PluginError(Exception):
@@ -54,6 +54,30 @@ class Registry(Generic[T]):
 
 
 @dataclass
+class MatcherRegistry(Registry[AgreementMatcher]):
+    """Agreement matchers by name, and by the result types they claim (each type once)."""
+
+    by_type: dict[str, AgreementMatcher] = field(default_factory=dict)
+
+    def add(self, item: AgreementMatcher, owner: str) -> None:
+        """Register ``item``; a name or a result type registered twice is a :class:`PluginError`."""
+        for kind in item.types:
+            if kind in self.by_type:
+                first = self.by_type[kind].name
+                raise PluginError(
+                    f"result type {kind!r} is claimed by two agreement matchers: {first!r} "
+                    f"of {self.owners[first]!r} and {item.name!r} of {owner!r}; disable one "
+                    f"of them in config.yaml (plugins: {{{owner}: false}})"
+                )
+        super().add(item, owner)
+        self.by_type.update(dict.fromkeys(item.types, item))
+
+    def for_type(self, result_type: str) -> AgreementMatcher | None:
+        """The matcher that claims ``result_type``, if any."""
+        return self.by_type.get(result_type)
+
+
+@dataclass
 class Plugins:
     """A plugin manager and the registries merged from it."""
 
@@ -62,6 +86,7 @@ class Plugins:
     sinks: Registry[SinkType]
     exporters: Registry[Exporter]
     ml_kinds: Registry[MLBackendKind]
+    matchers: MatcherRegistry
 
     def describe(self) -> list[dict[str, Any]]:
         """One entry per loaded plugin, as `lsplug plugins` prints it."""
@@ -82,6 +107,7 @@ class Plugins:
                     "sink_types": self._owned(self.sinks, name),
                     "exporters": self._owned(self.exporters, name),
                     "ml_backend_kinds": self._owned(self.ml_kinds, name),
+                    "agreement_matchers": self._owned(self.matchers, name),
                 }
             )
         return out
@@ -119,12 +145,22 @@ def load_plugins(
         sinks=_collect(pm, "sink type", "lsplug_sink_types", SinkType),
         exporters=_collect(pm, "exporter", "lsplug_exporters", Exporter),
         ml_kinds=_collect(pm, "ML backend kind", "lsplug_ml_backend_kinds", MLBackendKind),
+        matchers=_fill(
+            pm, "lsplug_agreement_matchers", AgreementMatcher, MatcherRegistry("agreement matcher")
+        ),
     )
 
 
+R = TypeVar("R", bound=Registry[Any])
+
+
 def _collect(pm: pluggy.PluginManager, family: str, hook: str, kind: type[T]) -> Registry[T]:
+    """The registrations of ``hook``, in a registry of their own."""
+    return _fill(pm, hook, kind, Registry[T](family))
+
+
+def _fill(pm: pluggy.PluginManager, hook: str, kind: type[T], registry: R) -> R:
     """Call each implementation of ``hook`` on its own, so clashes can name both plugins."""
-    registry: Registry[T] = Registry(family)
     for impl in getattr(pm.hook, hook).get_hookimpls():  # pluggy lists them in registration order
         function: Callable[[], Sequence[T] | None] = impl.function
         for item in function() or ():

@@ -1,10 +1,11 @@
 """The hook specifications: every way a plugin can extend lsplug.
 
 Registration hooks (``lsplug_*_types``, ``lsplug_exporters``, ``lsplug_ml_backend_kinds``,
-``lsplug_routes``) are called once when an app is created; the core merges the lists from
-every plugin and refuses to start when two plugins register the same name. Lifecycle hooks
-are called at start-up and clean-up. pluggy calls hooks synchronously, so hooks return
-descriptions and objects whose methods are async; the core awaits those.
+``lsplug_agreement_matchers``, ``lsplug_routes``) are called once when an app is created;
+the core merges the lists from every plugin and refuses to start when two plugins register
+the same name. Lifecycle hooks are called at start-up and clean-up. pluggy calls hooks
+synchronously, so hooks return descriptions and objects whose methods are async; the core
+awaits those.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING
 
 from lsplug.hooks import hookspec
-from lsplug.hooks.types import Exporter, MLBackendKind, SinkType, SourceType
+from lsplug.hooks.types import AgreementMatcher, Exporter, MLBackendKind, SinkType, SourceType
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -94,6 +95,32 @@ def lsplug_ml_backend_kinds() -> Sequence[MLBackendKind]:
     model servers (the operator's).
 
     :returns: the model kinds this plugin offers (may be empty).
+    """
+
+
+# --- quality ---------------------------------------------------------------------------------
+
+
+@hookspec
+def lsplug_agreement_matchers() -> Sequence[AgreementMatcher]:
+    """Register how results of some types pair up and score between two annotators.
+
+    Called once per app, when it is created. The core compares every two completions of a
+    task control by control: each control's results go to the matcher registered for their
+    ``type`` (``choices``, ``labels``, ``rectanglelabels``, ...), and the agreement figures
+    (per task, label, annotator pair and annotator, Krippendorff's alpha, Cohen's and
+    Fleiss' kappa) and gold accuracy are built on its :class:`MatchOutcome`. Results of a
+    type no matcher claims are counted as unmatched, never an error. Matcher names must be
+    unique, and each result type may be claimed by one matcher only: a second claim stops
+    the start with a message naming both plugins (disable one in ``config.yaml``).
+
+    :returns: the matchers this plugin offers (may be empty).
+
+    Example::
+
+        @hookimpl
+        def lsplug_agreement_matchers():
+            return [AgreementMatcher(name="ranker", types=("ranker",), match=match_rankings)]
     """
 
 
