@@ -17,7 +17,6 @@ import orjson
 
 from lsplug.export.common import (
     DATA_ERRORS,
-    Summary,
     is_exported,
     newest_completion,
     sound_results,
@@ -49,11 +48,13 @@ def transcribers(config: LabelConfig) -> dict[str, str]:
 
 
 def transcript(
-    task: Mapping[str, Any], completion: Mapping[str, Any] | None, control: str, summary: Summary
-) -> str:
+    task: Mapping[str, Any], completion: Mapping[str, Any] | None, control: str,
+    ctx: ExportContext,
+) -> str:  # fmt: skip
     """The text a completion's ``control`` holds, its items joined with a space."""
     texts: list[str] = []
-    for item in sound_results(task, completion, summary) if completion else []:
+    config = ctx.label_config
+    for item in sound_results(task, completion, ctx.summary, config) if completion else []:
         if item.get("from_name") == control:
             text = item["value"].get("text", [])
             texts += [str(t) for t in (text if isinstance(text, list) else [text])]
@@ -67,7 +68,7 @@ def _line(task: Mapping[str, Any], control: str, key: str, ctx: ExportContext) -
         if not is_exported(task, [completion] if completion else [], ctx.options):
             return None
         line = {"audio_filepath": task_data(task).get(key),
-                "text": transcript(task, completion, control, ctx.summary)}  # fmt: skip
+                "text": transcript(task, completion, control, ctx)}  # fmt: skip
         return orjson.dumps(line) + b"\n"
     except DATA_ERRORS as exc:
         unwritable(ctx.summary, task, exc)

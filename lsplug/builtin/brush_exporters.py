@@ -63,7 +63,7 @@ class BrushZip:
         for completion in completions:
             brushes = [
                 item
-                for item in sound_results(task, completion, self.summary)
+                for item in sound_results(task, completion, self.summary, self.ctx.label_config)
                 if str(item.get("type", "")).lower().startswith("brush")
             ]
             for n, item in enumerate(brushes):

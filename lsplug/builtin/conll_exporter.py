@@ -19,7 +19,6 @@ from typing import Any, TypeGuard
 
 from lsplug.export.common import (
     DATA_ERRORS,
-    Summary,
     is_exported,
     newest_completion,
     result_where,
@@ -53,15 +52,17 @@ def text_controls(config: LabelConfig) -> dict[str, str]:
 
 
 def spans_of(
-    task: Mapping[str, Any], completion: Mapping[str, Any] | None, control: str, summary: Summary
-) -> list[tuple[int, int, str]]:
+    task: Mapping[str, Any], completion: Mapping[str, Any] | None, control: str,
+    ctx: ExportContext,
+) -> list[tuple[int, int, str]]:  # fmt: skip
     """``(start, end, label)`` of the completion's spans of ``control``, by start.
 
     A span without whole-number offsets or without a label cannot be tagged: it is
     reported in the summary, as is a malformed result.
     """
-    spans = []
-    for item in sound_results(task, completion, summary) if completion else []:
+    spans, summary = [], ctx.summary
+    results = sound_results(task, completion, summary, ctx.label_config) if completion else []
+    for item in results:
         if item.get("from_name") != control:
             continue
         span, why = _span(item["value"])
@@ -106,7 +107,7 @@ def _block(task: Mapping[str, Any], control: str, key: str, ctx: ExportContext) 
         if not is_exported(task, [completion] if completion else [], ctx.options):
             return None
         text = task_data(task).get(key)
-        spans = spans_of(task, completion, control, ctx.summary)
+        spans = spans_of(task, completion, control, ctx)
         return tagged(text if isinstance(text, str) else "", spans)
     except DATA_ERRORS as exc:
         unwritable(ctx.summary, task, exc)

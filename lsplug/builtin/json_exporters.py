@@ -254,7 +254,7 @@ def _controls_of(task: Task, completion: Mapping[str, Any], ctx: ExportContext) 
     """
     config = ctx.label_config
     grouped: dict[str, list[Mapping[str, Any]]] = {}
-    for item in sound_results(task, completion, ctx.summary):
+    for item in sound_results(task, completion, ctx.summary, config):
         name = item.get("from_name")
         if name in config.controls:
             grouped.setdefault(name, []).append(item)

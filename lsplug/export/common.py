@@ -13,7 +13,8 @@ import orjson
 from lsplug.export.nameset import NameSet
 from lsplug.export.zipstream import ZipStream
 from lsplug.hooks.types import ExportContext, ExportOptions, ExportSummary, TaskBatches
-from lsplug.labelconfig.shapes import shape_problem
+from lsplug.labelconfig import LabelConfig
+from lsplug.labelconfig.shapes import object_problem, shape_problem
 
 CHUNK_SIZE = 256 * 1024
 """Zip bytes are sent once this many are pending."""
@@ -81,11 +82,14 @@ def result_where(completion: Mapping[str, Any], item: Any) -> dict[str, Any]:
     }
 
 
-def sound_results(task: Task, completion: Mapping[str, Any], summary: Summary) -> list[Item]:
+def sound_results(
+    task: Task, completion: Mapping[str, Any], summary: Summary, config: LabelConfig | None = None
+) -> list[Item]:
     """The completion's result items shaped as their type says; each other one is reported.
 
     Results stored before the API checked them (or written by a plugin) may be anything: a
-    format leaves those out, notes why in the summary, and goes on.
+    format leaves those out, notes why in the summary, and goes on. With ``config``, what
+    the object a result points at implies is checked too (a text span's offsets are numbers).
     """
     result = completion.get("result")
     if result is None:
@@ -96,13 +100,19 @@ def sound_results(task: Task, completion: Mapping[str, Any], summary: Summary) -
         return []
     sound = []
     for index, item in enumerate(result):
-        problem = shape_problem(item)
+        problem = shape_problem(item) or _object_problem(item, config)
         if problem is None:
             sound.append(item)
             continue
         where = {**result_where(completion, item), "index": index, "problem": problem}
         summary.skip("malformed result", task, **where)
     return sound
+
+
+def _object_problem(item: Item, config: LabelConfig | None) -> str | None:
+    """What the object ``item`` points at adds to its shape (None without a config)."""
+    target = config.objects.get(item.get("to_name") or "") if config is not None else None
+    return object_problem(target.tag, item) if target is not None else None
 
 
 DATA_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError)

@@ -19,6 +19,10 @@ LABELED_TYPES = frozenset({
     "brushlabels", "hypertextlabels", "paragraphlabels", "timeserieslabels", "taxonomy",
 })  # fmt: skip
 
+# Controls whose results the editor (1.4) gives their own name as ``to_name``: a pairwise
+# choice is about both objects at once (``"to_name": "better"``, not ``"answer1,answer2"``).
+SELF_NAMED = frozenset({"Pairwise", "Ranker"})
+
 
 def result_problem(config: LabelConfig, result: list[Any]) -> str | None:
     """Why ``result`` does not fit ``config`` (the first problem), or None if it does.
@@ -45,7 +49,7 @@ def _item_problem(config: LabelConfig, item: dict[str, Any]) -> str | None:
         known = ", ".join(config.controls) or "none"
         return f"from_name {_shown(name)} is not a control of the label config (controls: {known})"
     to_name = item.get("to_name")
-    if to_name not in control.to_names:
+    if not _points_at(control, to_name):
         return (
             f"to_name {_shown(to_name)} is not what <{control.tag} "
             f'name="{control.name}"> points at (toName: {", ".join(control.to_names)})'
@@ -61,6 +65,13 @@ def _item_problem(config: LabelConfig, item: dict[str, Any]) -> str | None:
         or _labels_problem(control, kind, item["value"])
         or object_problem(target.tag if target else None, item)
     )
+
+
+def _points_at(control: ControlTag, to_name: Any) -> bool:
+    """Whether ``to_name`` is one of the control's objects (or itself, where the editor says so)."""
+    if to_name in control.to_names:
+        return True
+    return control.tag in SELF_NAMED and to_name in (control.name, ",".join(control.to_names))
 
 
 def _labels_problem(control: ControlTag, kind: str, value: dict[str, Any]) -> str | None:

@@ -173,7 +173,7 @@ TYPE_RULES: dict[str, tuple[Rule, ...]] = {
     "keypointlabels": (*KEYPOINT, need("keypointlabels", STRINGS)),
     "brush": BRUSH,
     "brushlabels": (*BRUSH, need("brushlabels", STRINGS)),
-    "labels": (need("labels", STRINGS), *LOOSE_SPAN),
+    "labels": (need("labels", STRINGS), *LOOSE_SPAN, may("text", STRING)),
     "hypertextlabels": (*SPAN, need("hypertextlabels", STRINGS)),
     "paragraphlabels": (*SPAN, need("paragraphlabels", STRINGS)),
     "timeserieslabels": (*SPAN, may("instant", BOOLEAN), need("timeserieslabels", STRINGS)),
