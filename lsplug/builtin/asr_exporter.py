@@ -10,13 +10,14 @@ files (training tools compute it from the file).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import orjson
 
 from lsplug.export.common import (
     DATA_ERRORS,
+    batch_work,
     is_exported,
     newest_completion,
     sound_results,
@@ -79,10 +80,13 @@ def export_asr(batches: TaskBatches, ctx: ExportContext) -> AsyncIterator[bytes]
     """Stream the manifest, one line per exported task."""
     control, key = next(iter(transcribers(ctx.label_config).items()))
 
+    def lines(batch: Sequence[Mapping[str, Any]]) -> bytes:
+        found = (_line(task, control, key, ctx) for task in batch)
+        return b"".join(line for line in found if line is not None)
+
     async def stream() -> AsyncIterator[bytes]:
-        async for batch in batches:
-            lines = [_line(task, control, key, ctx) for task in batch]
-            yield b"".join(line for line in lines if line is not None)
+        async for chunk in batch_work(batches, lines):
+            yield chunk
 
     return stream()
 

@@ -14,11 +14,12 @@ the export's summary.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, TypeGuard
 
 from lsplug.export.common import (
     DATA_ERRORS,
+    batch_work,
     is_exported,
     newest_completion,
     result_where,
@@ -119,17 +120,14 @@ def export_conll(batches: TaskBatches, ctx: ExportContext) -> AsyncIterator[byte
     controls = text_controls(ctx.label_config)
     control, key = next(iter(controls.items()))
 
+    def blocks(batch: Sequence[Mapping[str, Any]]) -> bytes:
+        found = (_block(task, control, key, ctx) for task in batch)
+        return "".join(block for block in found if block is not None).encode()
+
     async def stream() -> AsyncIterator[bytes]:
-        parts = ["-DOCSTART- -X- O\n"]
-        async for batch in batches:
-            for task in batch:
-                block = _block(task, control, key, ctx)
-                if block is not None:
-                    parts.append(block)
-            yield "".join(parts).encode()
-            parts = []
-        if parts:
-            yield "".join(parts).encode()
+        yield b"-DOCSTART- -X- O\n"
+        async for chunk in batch_work(batches, blocks):
+            yield chunk
 
     return stream()
 

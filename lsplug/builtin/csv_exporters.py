@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import orjson
 
 from lsplug.builtin.json_exporters import min_record
-from lsplug.export.common import DATA_ERRORS, unwritable
+from lsplug.export.common import DATA_ERRORS, batch_work, unwritable
 from lsplug.hooks import ExportContext, Exporter, hookimpl
 from lsplug.hooks.types import TaskBatches
 from lsplug.labelconfig import LabelConfig
@@ -75,24 +76,29 @@ def _cells(task: Mapping[str, Any], cols: list[str], ctx: ExportContext) -> list
         return None
 
 
+def _rows(
+    batch: Sequence[Mapping[str, Any]], cols: list[str], ctx: ExportContext,
+    table: Callable[[Iterable[list[str] | None]], bytes],
+) -> bytes:  # fmt: skip
+    """A batch's rows as the table's bytes."""
+    return table(_cells(task, cols, ctx) for task in batch)
+
+
 def _export_table(delimiter: str) -> Any:
     def export(batches: TaskBatches, ctx: ExportContext) -> AsyncIterator[bytes]:
         cols = columns(ctx.label_config)
 
-        async def stream() -> AsyncIterator[bytes]:
+        def table(rows: Iterable[list[str] | None]) -> bytes:
             out = io.StringIO()
             writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-            writer.writerow(cols)
-            async for batch in batches:
-                for task in batch:
-                    cells = _cells(task, cols, ctx)
-                    if cells is not None:
-                        writer.writerow(cells)
-                yield out.getvalue().encode()
-                out.seek(0)
-                out.truncate()
-            if out.tell():
-                yield out.getvalue().encode()
+            writer.writerows(row for row in rows if row is not None)
+            return out.getvalue().encode()
+
+        async def stream() -> AsyncIterator[bytes]:
+            yield table([cols])
+            rows_of = partial(_rows, cols=cols, ctx=ctx, table=table)
+            async for chunk in batch_work(batches, rows_of):
+                yield chunk
 
         return stream()
 

@@ -22,7 +22,13 @@ from typing import Any
 
 import orjson
 
-from lsplug.export.common import DATA_ERRORS, result_where, sound_results, unwritable
+from lsplug.export.common import (
+    DATA_ERRORS,
+    batch_work,
+    result_where,
+    sound_results,
+    unwritable,
+)
 from lsplug.hooks import ExportContext, Exporter, ExportOptions, hookimpl
 from lsplug.hooks.types import TaskBatches
 from lsplug.labelconfig import ControlTag, LabelConfig
@@ -80,8 +86,8 @@ class _ListChunker:
 async def _stream_list(batches: TaskBatches, encode: Encoder) -> AsyncIterator[bytes]:
     """Every batch's encoded tasks as one JSON list, yielded in chunks of about CHUNK_SIZE."""
     chunker = _ListChunker()
-    async for batch in batches:
-        for chunk in chunker.feed(encode(batch)):
+    async for encoded in batch_work(batches, encode):
+        for chunk in chunker.feed(encoded):
             yield chunk
     yield chunker.close()
 

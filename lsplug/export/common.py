@@ -1,11 +1,13 @@
-"""What the built-in exporters share: choosing completions, the summary, zip streaming."""
+"""What the built-in exporters share: choosing completions, leaving out (and reporting)
+results they cannot express, batch work in threads, the summary, zip streaming."""
 
 from __future__ import annotations
 
+import asyncio
 import posixpath
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import orjson
@@ -14,7 +16,7 @@ from lsplug.export.nameset import NameSet
 from lsplug.export.zipstream import ZipStream
 from lsplug.hooks.types import ExportContext, ExportOptions, ExportSummary, TaskBatches
 from lsplug.labelconfig import LabelConfig
-from lsplug.labelconfig.shapes import object_problem, shape_problem
+from lsplug.labelconfig.shapes import shape_problem
 
 CHUNK_SIZE = 256 * 1024
 """Zip bytes are sent once this many are pending."""
@@ -22,6 +24,7 @@ SUMMARY_NAME = "export_summary.json"
 
 Task = Mapping[str, Any]
 Item = Mapping[str, Any]
+R = TypeVar("R")
 
 
 def _age(completion: Mapping[str, Any]) -> tuple[float, float]:
@@ -53,6 +56,13 @@ def newest_completion(task: Task, options: ExportOptions) -> Mapping[str, Any] |
 def is_exported(task: Task, completions: Sequence[Any], options: ExportOptions) -> bool:
     """Whether a task goes into the export: labeled-only exports skip tasks left empty."""
     return bool(completions) or not options.only_labeled
+
+
+async def batch_work(batches: TaskBatches, work: Callable[[Sequence[Task]], R]) -> AsyncIterator[R]:
+    """``work`` of each batch, done in a thread: checking and writing a batch's results is
+    CPU work that would otherwise hold the event loop for tens of milliseconds."""
+    async for batch in batches:
+        yield await asyncio.to_thread(work, batch)
 
 
 def task_data(task: Task) -> Mapping[str, Any]:
@@ -100,7 +110,7 @@ def sound_results(
         return []
     sound = []
     for index, item in enumerate(result):
-        problem = shape_problem(item) or _object_problem(item, config)
+        problem = shape_problem(item, _object_tag(item, config))
         if problem is None:
             sound.append(item)
             continue
@@ -109,10 +119,12 @@ def sound_results(
     return sound
 
 
-def _object_problem(item: Item, config: LabelConfig | None) -> str | None:
-    """What the object ``item`` points at adds to its shape (None without a config)."""
-    target = config.objects.get(item.get("to_name") or "") if config is not None else None
-    return object_problem(target.tag, item) if target is not None else None
+def _object_tag(item: Any, config: LabelConfig | None) -> str | None:
+    """The tag of the object ``item`` points at (None without a config, or for a non-item)."""
+    if config is None or not isinstance(item, Mapping):
+        return None
+    target = config.objects.get(item.get("to_name") or "")
+    return target.tag if target is not None else None
 
 
 DATA_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError)
