@@ -525,3 +525,28 @@ def test_an_rle_announcing_more_than_its_image_is_refused_before_it_is_unpacked(
     bomb[:4] = list((1 << 31).to_bytes(4, "big"))  # announces 2 GB
     with pytest.raises(rle.RLEError, match="announces"):
         rle.mask(bomb, 4, 4)
+
+
+@pytest.mark.parametrize("config", [NER, IMAGES, AUDIO], ids=["text", "images", "audio"])
+async def test_stored_junk_is_reported_on_postgresql_too(make_client, pg_server, config):
+    client: Client = await make_client(label_config=config, store={"url": pg_server.new_database()})
+    names = [n for n, spec in JUNK_FORMATS.items() if spec[0] == config and n != "JSON"]
+    _, data, result, _ = JUNK_FORMATS[names[0]]
+    results = list({id(JUNK_FORMATS[n][2]): JUNK_FORMATS[n][2] for n in names}.values())
+    await post(
+        client,
+        await import_task(client, {k: v.replace("junk", "good") for k, v in data.items()}),
+        results,
+    )
+    junk_task = await import_task(client, data)
+    await stored_directly(client, junk_task, JUNK["value-a-list"](result))
+    await stored_directly(client, junk_task, JUNK["result-not-a-list"](result))
+    for name in names:
+        resp = await client.get(f"/api/project/export?format={name}")
+        assert resp.status == 200
+        body = await whole_body(resp)
+        parsed(name, body)
+        assert JUNK_FORMATS[name][3] in readable(body), name
+        summary = await (await client.get(resp.headers["X-Lsplug-Export-Summary"])).json()
+        malformed = {p["task"] for p in summary["problems"] if p["reason"].startswith("malformed")}
+        assert malformed == {junk_task}, (name, summary)
