@@ -114,7 +114,13 @@ def _export_parser(sub: Any) -> None:
     export.add_argument("--out", required=True, type=Path, help="the file to write")
     export.add_argument("--all", action="store_true", help="every task, not only labeled ones")
     export.add_argument("--completions", choices=("all", "newest"), default="all")
-    export.add_argument("--no-cancelled", action="store_true", help="leave out skipped tasks")
+    skips = export.add_mutually_exclusive_group()
+    skips.add_argument("--cancelled", dest="cancelled", action="store_const", const=True,
+                       help="keep skipped completions (JSON's default)")  # fmt: skip
+    skips.add_argument("--no-cancelled", dest="cancelled", action="store_const", const=False,
+                       help="leave out skipped completions (others' default)")  # fmt: skip
+    export.add_argument("--summary", type=Path,
+                        help="write what the export left out, as JSON, to this file")  # fmt: skip
     export.add_argument("--download-resources", action="store_true",
                         help="put the project's own images into the zip")  # fmt: skip
     export.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -281,20 +287,28 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write the export file; a bad format is one line listing the formats that fit."""
     import asyncio
 
+    import orjson
+
     from lsplug.errors import BadInput
-    from lsplug.export.offline import export_to_file
+    from lsplug.export.offline import export_to_file, summary_lines
     from lsplug.hooks.types import ExportOptions
 
     config = load_config(args.config, {})
     options = ExportOptions(only_labeled=not args.all, completions=args.completions,
-                            include_cancelled=not args.no_cancelled,
+                            include_cancelled=args.cancelled,
                             download_resources=args.download_resources)  # fmt: skip
     try:
-        size = asyncio.run(export_to_file(config, args.format, args.out, options, not args.quiet))
+        size, summary = asyncio.run(
+            export_to_file(config, args.format, args.out, options, not args.quiet)
+        )
     except BadInput as exc:
         print(f"lsplug: error: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {args.out} ({size:,} bytes)")
+    for line in summary_lines(summary):
+        print(line, file=sys.stderr)
+    if args.summary:
+        args.summary.write_bytes(orjson.dumps(summary.as_json(), option=orjson.OPT_INDENT_2))
     return 0
 
 

@@ -32,7 +32,7 @@ async def run(
 
     ctx = ExportContext(parse(xml), ExportOptions(**options), "test", open_resource)
     assert exporter.fits(ctx.label_config)
-    return b"".join([chunk async for chunk in exporter.export(_batches(tasks), ctx)])
+    return b"".join([chunk async for chunk in exporter.stream(_batches(tasks), ctx)])
 
 
 def unzip(data: bytes) -> dict[str, bytes]:

@@ -141,11 +141,13 @@ async def test_images_go_into_the_zip_only_when_asked_and_readable():
     assert any("not readable" in r for r in reasons)
 
 
-async def test_cancelled_completions_are_left_out_when_asked():
+async def test_cancelled_completions_are_left_out_unless_asked_for():
     cancelled = task(1, {"image": "a.jpg"}, [box("Cat", 0, 0, 10, 10)], was_cancelled=True)
+    assert "labels/a.txt" not in unzip(await run(YOLO_EXPORTER, CONFIG, [cancelled]))
     files = unzip(await run(YOLO_EXPORTER, CONFIG, [cancelled], include_cancelled=False))
     assert "labels/a.txt" not in files
-    assert "labels/a.txt" in unzip(await run(YOLO_EXPORTER, CONFIG, [cancelled]))
+    kept = unzip(await run(YOLO_EXPORTER, CONFIG, [cancelled], include_cancelled=True))
+    assert "labels/a.txt" in kept
 
 
 async def test_newest_keeps_only_the_last_completion():
@@ -173,7 +175,7 @@ async def test_broken_and_rotated_regions_are_reported_not_crashed_on():
         "junk",
     ]
     files = unzip(await run(VOC_EXPORTER, CONFIG, [task(1, {"image": "a.jpg"}, bad)]))
-    assert summary(files)["skipped_total"] == 3
+    assert summary(files)["skipped_total"] == 4  # the item that is no object is reported too
 
 
 @pytest.mark.parametrize("exporter", [COCO_EXPORTER, VOC_EXPORTER, YOLO_EXPORTER])
@@ -237,7 +239,7 @@ async def test_coco_sends_result_json_while_it_is_written(monkeypatch: pytest.Mo
         return None
 
     ctx = ExportContext(parse(CONFIG), ExportOptions(), "test", nothing)
-    chunks = [chunk async for chunk in COCO_EXPORTER.export(batches(), ctx)]
+    chunks = [chunk async for chunk in COCO_EXPORTER.stream(batches(), ctx)]
     assert sum(map(len, chunks)) > 128 * 1024  # the zip is mostly result.json
     assert max(map(len, chunks)) <= 64 * 1024  # which was not kept whole before it was sent
     assert len(orjson.loads(unzip(b"".join(chunks))["result.json"])["images"]) == 3000

@@ -95,7 +95,7 @@ async def chunks_of(
         project_title="t",
         open_resource=no_resource,
     )
-    return [chunk async for chunk in exporter.export(batches_of(tasks, batch_size), ctx)]
+    return [chunk async for chunk in exporter.stream(batches_of(tasks, batch_size), ctx)]
 
 
 async def exported(exporter: Exporter, tasks: Sequence[Mapping[str, Any]], **kw: Any) -> Any:

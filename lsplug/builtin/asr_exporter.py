@@ -10,12 +10,20 @@ files (training tools compute it from the file).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import orjson
 
-from lsplug.export.common import is_exported, newest_completion, task_data
+from lsplug.export.common import (
+    DATA_ERRORS,
+    batch_work,
+    is_exported,
+    newest_completion,
+    sound_results,
+    task_data,
+    unwritable,
+)
 from lsplug.hooks import ExportContext, Exporter, hookimpl
 from lsplug.hooks.types import TaskBatches
 from lsplug.labelconfig import LabelConfig
@@ -40,31 +48,45 @@ def transcribers(config: LabelConfig) -> dict[str, str]:
     return out
 
 
-def transcript(completion: Mapping[str, Any] | None, control: str) -> str:
+def transcript(
+    task: Mapping[str, Any], completion: Mapping[str, Any] | None, control: str,
+    ctx: ExportContext,
+) -> str:  # fmt: skip
     """The text a completion's ``control`` holds, its items joined with a space."""
     texts: list[str] = []
-    for item in (completion or {}).get("result") or []:
-        if isinstance(item, Mapping) and item.get("from_name") == control:
-            text = (item.get("value") or {}).get("text", [])
+    config = ctx.label_config
+    for item in sound_results(task, completion, ctx.summary, config) if completion else []:
+        if item.get("from_name") == control:
+            text = item["value"].get("text", [])
             texts += [str(t) for t in (text if isinstance(text, list) else [text])]
     return " ".join(texts)
+
+
+def _line(task: Mapping[str, Any], control: str, key: str, ctx: ExportContext) -> bytes | None:
+    """A task's manifest line, or None when not exported (or not writable: reported)."""
+    try:
+        completion = newest_completion(task, ctx.options)
+        if not is_exported(task, [completion] if completion else [], ctx.options):
+            return None
+        line = {"audio_filepath": task_data(task).get(key),
+                "text": transcript(task, completion, control, ctx)}  # fmt: skip
+        return orjson.dumps(line) + b"\n"
+    except DATA_ERRORS as exc:
+        unwritable(ctx.summary, task, exc)
+        return None
 
 
 def export_asr(batches: TaskBatches, ctx: ExportContext) -> AsyncIterator[bytes]:
     """Stream the manifest, one line per exported task."""
     control, key = next(iter(transcribers(ctx.label_config).items()))
 
+    def lines(batch: Sequence[Mapping[str, Any]]) -> bytes:
+        found = (_line(task, control, key, ctx) for task in batch)
+        return b"".join(line for line in found if line is not None)
+
     async def stream() -> AsyncIterator[bytes]:
-        async for batch in batches:
-            lines = []
-            for task in batch:
-                completion = newest_completion(task, ctx.options)
-                if not is_exported(task, [completion] if completion else [], ctx.options):
-                    continue
-                line = {"audio_filepath": task_data(task).get(key),
-                        "text": transcript(completion, control)}  # fmt: skip
-                lines.append(orjson.dumps(line) + b"\n")
-            yield b"".join(lines)
+        async for chunk in batch_work(batches, lines):
+            yield chunk
 
     return stream()
 
@@ -82,4 +104,5 @@ ASR_MANIFEST_EXPORTER = Exporter(
     media_type="application/x-ndjson",
     fits=fits_asr,
     export=export_asr,
+    include_cancelled=False,
 )

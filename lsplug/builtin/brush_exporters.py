@@ -18,11 +18,11 @@ from typing import Any
 
 from lsplug.export import images, rle
 from lsplug.export.common import (
-    Summary,
     Task,
     is_exported,
     kept_completions,
     result_where,
+    sound_results,
     stream_zip,
 )
 from lsplug.export.regions import label_of, size_of
@@ -32,6 +32,8 @@ from lsplug.hooks.types import TaskBatches
 from lsplug.labelconfig import LabelConfig
 
 Writer = Callable[[bytes, int, int], bytes]
+MAX_MASK_PIXELS = 1 << 26
+"""A mask of more pixels (its RGBA: 256 MB) is reported rather than decoded."""
 
 
 @hookimpl
@@ -49,7 +51,8 @@ class BrushZip:
 
     def __init__(self, ctx: ExportContext, name: str, ext: str, write: Writer) -> None:
         self.ctx, self.ext, self.write = ctx, ext, write
-        self.summary = Summary(name)
+        self.summary = ctx.summary
+        self.summary.format = self.summary.format or name
         self.controls = {c.name for c in ctx.label_config.controls_of("BrushLabels", "Brush")}
 
     async def task(self, task: Task, zs: ZipStream) -> None:
@@ -60,9 +63,8 @@ class BrushZip:
         for completion in completions:
             brushes = [
                 item
-                for item in completion.get("result") or []
-                if isinstance(item, Mapping)
-                and str(item.get("type", "")).lower().startswith("brush")
+                for item in sound_results(task, completion, self.summary, self.ctx.label_config)
+                if str(item.get("type", "")).lower().startswith("brush")
             ]
             for n, item in enumerate(brushes):
                 self._region(task, completion, item, n, zs)
@@ -78,6 +80,9 @@ class BrushZip:
             self.summary.skip(why, task, **where)
             return
         w, h = int(size[0]), int(size[1])
+        if w * h > MAX_MASK_PIXELS:
+            self.summary.skip(f"brush mask larger than {MAX_MASK_PIXELS} pixels", task, **where)
+            return
         try:
             mask = rle.mask(value["rle"], w, h)
         except (rle.RLEError, ValueError, TypeError) as exc:
@@ -116,6 +121,7 @@ BRUSH_TO_NUMPY_EXPORTER = Exporter(
     media_type="application/zip",
     fits=fits_brush,
     export=export_numpy,
+    include_cancelled=False,
 )
 
 BRUSH_TO_PNG_EXPORTER = Exporter(
@@ -126,4 +132,5 @@ BRUSH_TO_PNG_EXPORTER = Exporter(
     media_type="application/zip",
     fits=fits_brush,
     export=export_png,
+    include_cancelled=False,
 )

@@ -140,4 +140,5 @@ COCO_EXPORTER = Exporter(
     media_type="application/zip",
     fits=fits_coco,
     export=export_coco,
+    include_cancelled=False,
 )

@@ -5,19 +5,23 @@ Hooks implemented: :func:`lsplug_exporters`.
 The columns are known before the first row, so the table streams: the data keys the label
 config reads, ``id``, one column per control, and ``other_data`` holding (as JSON) any data
 keys the config does not read, so nothing of a task is lost. A control's value is written
-as JSON_MIN writes it: a single choice or text as itself, anything else as JSON.
+as JSON_MIN writes it: a single choice or text as itself, anything else as JSON. As in
+JSON_MIN, skipped completions are left out unless asked for (a task only skipped gives no
+row) and malformed results are left out and reported in the export's summary.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import orjson
 
-from lsplug.builtin.json_exporters import _min_record
+from lsplug.builtin.json_exporters import min_record
+from lsplug.export.common import DATA_ERRORS, batch_work, unwritable
 from lsplug.hooks import ExportContext, Exporter, hookimpl
 from lsplug.hooks.types import TaskBatches
 from lsplug.labelconfig import LabelConfig
@@ -58,26 +62,43 @@ def row(record: Mapping[str, Any], cols: list[str], data_keys: set[str]) -> list
     return cells
 
 
+def _cells(task: Mapping[str, Any], cols: list[str], ctx: ExportContext) -> list[str] | None:
+    """A task's row, or None when it gives none (or its data cannot be written: reported)."""
+    record = min_record(task, ctx)
+    if record is None:
+        return None
+    data = task.get("data")
+    keys = set(data) if isinstance(data, Mapping) else {"data"}
+    try:
+        return row(record, cols, keys)
+    except DATA_ERRORS as exc:
+        unwritable(ctx.summary, task, exc)
+        return None
+
+
+def _rows(
+    batch: Sequence[Mapping[str, Any]], cols: list[str], ctx: ExportContext,
+    table: Callable[[Iterable[list[str] | None]], bytes],
+) -> bytes:  # fmt: skip
+    """A batch's rows as the table's bytes."""
+    return table(_cells(task, cols, ctx) for task in batch)
+
+
 def _export_table(delimiter: str) -> Any:
     def export(batches: TaskBatches, ctx: ExportContext) -> AsyncIterator[bytes]:
         cols = columns(ctx.label_config)
 
-        async def stream() -> AsyncIterator[bytes]:
+        def table(rows: Iterable[list[str] | None]) -> bytes:
             out = io.StringIO()
             writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-            writer.writerow(cols)
-            async for batch in batches:
-                for task in batch:
-                    record = _min_record(task, ctx)
-                    if record is not None:
-                        data = task.get("data")
-                        keys = set(data) if isinstance(data, Mapping) else {"data"}
-                        writer.writerow(row(record, cols, keys))
-                yield out.getvalue().encode()
-                out.seek(0)
-                out.truncate()
-            if out.tell():
-                yield out.getvalue().encode()
+            writer.writerows(row for row in rows if row is not None)
+            return out.getvalue().encode()
+
+        async def stream() -> AsyncIterator[bytes]:
+            yield table([cols])
+            rows_of = partial(_rows, cols=cols, ctx=ctx, table=table)
+            async for chunk in batch_work(batches, rows_of):
+                yield chunk
 
         return stream()
 
@@ -98,6 +119,7 @@ CSV_EXPORTER = Exporter(
     media_type="text/csv; charset=utf-8",
     fits=has_controls,
     export=_export_table(","),
+    include_cancelled=False,
 )
 
 TSV_EXPORTER = Exporter(
@@ -109,4 +131,5 @@ TSV_EXPORTER = Exporter(
     media_type="text/tab-separated-values; charset=utf-8",
     fits=has_controls,
     export=_export_table("\t"),
+    include_cancelled=False,
 )

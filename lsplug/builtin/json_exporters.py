@@ -7,6 +7,11 @@ each task's stored JSON (``json_bytes()``) without decoding anything. ``JSON_MIN
 one flat record per task, as Label Studio's converter does: the data keys, ``id`` and, per
 control of the newest kept completion, ``<from_name>: value``. Both stream a JSON list in
 chunks of about :data:`CHUNK_SIZE` bytes, so memory stays flat however large the project.
+
+``JSON`` keeps skipped completions unless asked not to (the document of Label Studio 0.8,
+skips marked ``was_cancelled``). ``JSON_MIN`` is one answer per task to train on: skips are
+left out unless asked for (Label Studio's converter leaves them out too), so a task only
+skipped is no record at all; malformed results are left out and reported in the summary.
 """
 
 from __future__ import annotations
@@ -17,6 +22,13 @@ from typing import Any
 
 import orjson
 
+from lsplug.export.common import (
+    DATA_ERRORS,
+    batch_work,
+    result_where,
+    sound_results,
+    unwritable,
+)
 from lsplug.hooks import ExportContext, Exporter, ExportOptions, hookimpl
 from lsplug.hooks.types import TaskBatches
 from lsplug.labelconfig import ControlTag, LabelConfig
@@ -74,8 +86,8 @@ class _ListChunker:
 async def _stream_list(batches: TaskBatches, encode: Encoder) -> AsyncIterator[bytes]:
     """Every batch's encoded tasks as one JSON list, yielded in chunks of about CHUNK_SIZE."""
     chunker = _ListChunker()
-    async for batch in batches:
-        for chunk in chunker.feed(encode(batch)):
+    async for encoded in batch_work(batches, encode):
+        for chunk in chunker.feed(encoded):
             yield chunk
     yield chunker.close()
 
@@ -111,7 +123,7 @@ def _newest(completions: Sequence[Mapping[str, Any]], indexes: list[int]) -> lis
 
 def _pick(completions: Sequence[Mapping[str, Any]], options: ExportOptions) -> list[int]:
     """Indexes of the completions the export options keep, in their stored order."""
-    kept = _kept(completions, options.include_cancelled)
+    kept = _kept(completions, bool(options.include_cancelled))
     return _newest(completions, kept) if options.completions == "newest" else kept
 
 
@@ -240,34 +252,64 @@ def _control_value(items: list[Mapping[str, Any]], control: ControlTag) -> Any:
     return _scalar_value(items, kind)
 
 
-def _controls_of(completion: Mapping[str, Any], config: LabelConfig) -> dict[str, Any]:
-    """``{from_name: value}`` for the result items of the config's controls."""
+def _controls_of(task: Task, completion: Mapping[str, Any], ctx: ExportContext) -> dict[str, Any]:
+    """``{from_name: value}`` for the sound result items of the config's controls.
+
+    Malformed items and items of controls the config lacks are left out and reported;
+    relations have no place in a flat record and are left out silently.
+    """
+    config = ctx.label_config
     grouped: dict[str, list[Mapping[str, Any]]] = {}
-    for item in completion.get("result") or []:
+    for item in sound_results(task, completion, ctx.summary, config):
         name = item.get("from_name")
         if name in config.controls:
             grouped.setdefault(name, []).append(item)
+        elif item.get("type") != "relation":
+            where = result_where(completion, item)
+            ctx.summary.skip("result of a control the label config does not have", task, **where)
     return {name: _control_value(items, config.controls[name]) for name, items in grouped.items()}
 
 
 def _min_record(task: Task, ctx: ExportContext) -> dict[str, Any] | None:
     """One task's JSON_MIN record, or None for a task left without completion if only labeled."""
-    completions = task.get("completions") or []
-    chosen = _newest(completions, _kept(completions, ctx.options.include_cancelled))
+    completions = [c for c in task.get("completions") or [] if isinstance(c, Mapping)]
+    chosen = _newest(completions, _kept(completions, bool(ctx.options.include_cancelled)))
     if not chosen and ctx.options.only_labeled:
         return None
     data = task["data"]
     record = dict(data) if isinstance(data, Mapping) else {"data": data}
     record["id"] = task["id"]
     if chosen:
-        record.update(_controls_of(completions[chosen[0]], ctx.label_config))
+        record.update(_controls_of(task, completions[chosen[0]], ctx))
     return record
+
+
+def min_record(task: Task, ctx: ExportContext) -> dict[str, Any] | None:
+    """:func:`_min_record`, or None (reported) for a task whose data the format cannot write."""
+    try:
+        return _min_record(task, ctx)
+    except DATA_ERRORS as exc:
+        unwritable(ctx.summary, task, exc)
+        return None
+
+
+def _encode(record: dict[str, Any], task: Task, ctx: ExportContext) -> bytes | None:
+    try:
+        return orjson.dumps(record)
+    except orjson.JSONEncodeError as exc:
+        unwritable(ctx.summary, task, exc)
+        return None
 
 
 def _encode_min(batch: Sequence[Task], ctx: ExportContext) -> list[bytes]:
     """The JSON_MIN records of a batch, encoded; tasks that give no record are left out."""
-    records = (_min_record(task, ctx) for task in batch)
-    return [orjson.dumps(record) for record in records if record is not None]
+    out = []
+    for task in batch:
+        record = min_record(task, ctx)
+        encoded = None if record is None else _encode(record, task, ctx)
+        if encoded is not None:
+            out.append(encoded)
+    return out
 
 
 def export_json_min(batches: TaskBatches, ctx: ExportContext) -> AsyncIterator[bytes]:
@@ -289,6 +331,7 @@ JSON_EXPORTER = Exporter(
     media_type="application/json",
     fits=lambda config: True,
     export=export_json,
+    include_cancelled=True,  # everything, skips marked by was_cancelled (Label Studio 0.8)
 )
 
 JSON_MIN_EXPORTER = Exporter(
@@ -300,4 +343,5 @@ JSON_MIN_EXPORTER = Exporter(
     media_type="application/json",
     fits=has_controls,
     export=export_json_min,
+    include_cancelled=False,  # one answer per task for training, as Label Studio's converter
 )

@@ -81,4 +81,5 @@ VOC_EXPORTER = Exporter(
     media_type="application/zip",
     fits=fits_boxes,
     export=export_voc,
+    include_cancelled=False,
 )

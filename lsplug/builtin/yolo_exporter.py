@@ -65,4 +65,5 @@ YOLO_EXPORTER = Exporter(
     media_type="application/zip",
     fits=fits_boxes,
     export=export_yolo,
+    include_cancelled=False,
 )

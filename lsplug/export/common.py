@@ -1,29 +1,30 @@
-"""What the built-in exporters share: choosing completions, the summary, zip streaming."""
+"""What the built-in exporters share: choosing completions, leaving out (and reporting)
+results they cannot express, batch work in threads, the summary, zip streaming."""
 
 from __future__ import annotations
 
+import asyncio
 import posixpath
 import re
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import orjson
 
 from lsplug.export.nameset import NameSet
 from lsplug.export.zipstream import ZipStream
-from lsplug.hooks.types import ExportContext, ExportOptions, TaskBatches
+from lsplug.hooks.types import ExportContext, ExportOptions, ExportSummary, TaskBatches
+from lsplug.labelconfig import LabelConfig
+from lsplug.labelconfig.shapes import shape_problem
 
 CHUNK_SIZE = 256 * 1024
 """Zip bytes are sent once this many are pending."""
 SUMMARY_NAME = "export_summary.json"
-MAX_LISTED = 1000
-"""The summary lists this many problems one by one, then only counts them."""
 
 Task = Mapping[str, Any]
 Item = Mapping[str, Any]
+R = TypeVar("R")
 
 
 def _age(completion: Mapping[str, Any]) -> tuple[float, float]:
@@ -38,7 +39,7 @@ def _age(completion: Mapping[str, Any]) -> tuple[float, float]:
 
 def kept_completions(task: Task, options: ExportOptions) -> list[Mapping[str, Any]]:
     """The task's completions the options keep: cancelled ones or not, newest or all."""
-    completions = list(task.get("completions") or [])
+    completions = [c for c in task.get("completions") or [] if isinstance(c, Mapping)]
     if not options.include_cancelled:
         completions = [c for c in completions if not c.get("was_cancelled")]
     if options.completions == "newest" and len(completions) > 1:
@@ -57,54 +58,82 @@ def is_exported(task: Task, completions: Sequence[Any], options: ExportOptions) 
     return bool(completions) or not options.only_labeled
 
 
+async def batch_work(batches: TaskBatches, work: Callable[[Sequence[Task]], R]) -> AsyncIterator[R]:
+    """``work`` of each batch, done in a thread: checking and writing a batch's results is
+    CPU work that would otherwise hold the event loop for tens of milliseconds."""
+    async for batch in batches:
+        yield await asyncio.to_thread(work, batch)
+
+
 def task_data(task: Task) -> Mapping[str, Any]:
     """The task's data as a mapping (a task of one bare value is ``{}``)."""
     data = task.get("data")
     return data if isinstance(data, Mapping) else {}
 
 
-@dataclass
-class Summary:
-    """What an export could not write, by reason, with the first ``MAX_LISTED`` listed."""
-
-    format: str
-    counts: Counter[str] = field(default_factory=Counter)
-    problems: list[dict[str, Any]] = field(default_factory=list)
-    written: Counter[str] = field(default_factory=Counter)
-
-    def skip(self, reason: str, task: Task, **where: Any) -> None:
-        """Note one thing left out, and why."""
-        self.counts[reason] += 1
-        if len(self.problems) < MAX_LISTED:
-            self.problems.append({"task": task.get("id"), "reason": reason, **where})
-
-    def count(self, what: str, n: int = 1) -> None:
-        """Count something written (images, regions...)."""
-        self.written[what] += n
-
-    def as_bytes(self) -> bytes:
-        """The summary file."""
-        return orjson.dumps(
-            {
-                "format": self.format,
-                "written": dict(self.written),
-                "skipped": dict(self.counts),
-                "skipped_total": sum(self.counts.values()),
-                "problems": self.problems,
-                "problems_listed": len(self.problems),
-            },
-            option=orjson.OPT_INDENT_2,
-        )
+Summary = ExportSummary
+"""What an export could not write, by reason (the hook type; the name the exporters use)."""
 
 
-def result_where(completion: Mapping[str, Any], item: Item) -> dict[str, Any]:
-    """Where a result item is, for the summary."""
+def summary_bytes(summary: ExportSummary) -> bytes:
+    """The summary as the zips' ``export_summary.json``."""
+    return orjson.dumps(summary.as_json(), option=orjson.OPT_INDENT_2)
+
+
+def result_where(completion: Mapping[str, Any], item: Any) -> dict[str, Any]:
+    """Where a result item is, for the summary (an item that is no object: its completion)."""
+    if not isinstance(item, Mapping):
+        return {"completion": completion.get("id")}
     return {
         "completion": completion.get("id"),
         "result": item.get("id"),
         "from_name": item.get("from_name"),
         "type": item.get("type"),
     }
+
+
+def sound_results(
+    task: Task, completion: Mapping[str, Any], summary: Summary, config: LabelConfig | None = None
+) -> list[Item]:
+    """The completion's result items shaped as their type says; each other one is reported.
+
+    Results stored before the API checked them (or written by a plugin) may be anything: a
+    format leaves those out, notes why in the summary, and goes on. With ``config``, what
+    the object a result points at implies is checked too (a text span's offsets are numbers).
+    """
+    result = completion.get("result")
+    if result is None:
+        return []
+    if not isinstance(result, list):
+        where = {"completion": completion.get("id")}
+        summary.skip("malformed completion", task, problem="result is not a list", **where)
+        return []
+    sound = []
+    for index, item in enumerate(result):
+        problem = shape_problem(item, _object_tag(item, config))
+        if problem is None:
+            sound.append(item)
+            continue
+        where = {**result_where(completion, item), "index": index, "problem": problem}
+        summary.skip("malformed result", task, **where)
+    return sound
+
+
+def _object_tag(item: Any, config: LabelConfig | None) -> str | None:
+    """The tag of the object ``item`` points at (None without a config, or for a non-item)."""
+    if config is None or not isinstance(item, Mapping):
+        return None
+    target = config.objects.get(item.get("to_name") or "")
+    return target.tag if target is not None else None
+
+
+DATA_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError)
+"""What data a format did not foresee raises; a task that does is reported, not fatal."""
+
+
+def unwritable(summary: Summary, task: Task, exc: Exception) -> None:
+    """Report a task a format could not write at all (the stream goes on without it)."""
+    summary.skip("task could not be written", task, problem=f"{type(exc).__name__}: {exc}")
 
 
 # --- file names ------------------------------------------------------------------------------
@@ -181,7 +210,10 @@ async def stream_zip(batches: TaskBatches, writer: ZipWriter) -> AsyncIterator[b
     try:
         async for batch in batches:
             for task in batch:
-                await writer.task(task, zs)
+                try:
+                    await writer.task(task, zs)
+                except DATA_ERRORS as exc:
+                    unwritable(writer.summary, task, exc)
                 if zs.pending >= CHUNK_SIZE:
                     yield zs.take()
         ending = writer.finish(zs)
@@ -191,7 +223,7 @@ async def stream_zip(batches: TaskBatches, writer: ZipWriter) -> AsyncIterator[b
                     yield zs.take()
         else:
             await ending
-        zs.add(SUMMARY_NAME, writer.summary.as_bytes())
+        zs.add(SUMMARY_NAME, summary_bytes(writer.summary))
         for chunk in zs.finish():
             yield chunk
     finally:

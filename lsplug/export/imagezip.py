@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from lsplug.export.common import (
     Names,
-    Summary,
     Task,
     add_resource,
     base_name,
@@ -38,7 +37,8 @@ class ImageZip:
 
     def __init__(self, ctx: ExportContext, name: str) -> None:
         self.ctx = ctx
-        self.summary = Summary(name)
+        self.summary = ctx.summary
+        self.summary.format = self.summary.format or name
         self.controls = image_controls(ctx.label_config, self.tags)
         self.key = image_key(ctx.label_config, self.controls)
         self.categories = Categories.of(ctx.label_config, self.controls)

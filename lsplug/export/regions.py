@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lsplug.export.common import Item, Summary, Task, result_where
+from lsplug.export.common import Item, Summary, Task, result_where, sound_results
 from lsplug.labelconfig import LabelConfig
 
 BOX_TAGS = ("RectangleLabels", "Rectangle")
@@ -129,9 +129,9 @@ def regions(
     summary: Summary,
 ) -> Iterator[Region]:
     """The regions of ``controls`` a format takes (``kinds``); every other one is reported."""
-    for item in completion.get("result") or []:
-        if not isinstance(item, Mapping) or item.get("from_name") not in controls:
-            if isinstance(item, Mapping) and _is_region(item):
+    for item in sound_results(task, completion, summary):
+        if item.get("from_name") not in controls:
+            if _is_region(item):
                 summary.skip("region of a control this format does not export", task,
                              **result_where(completion, item))  # fmt: skip
             continue

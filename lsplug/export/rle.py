@@ -32,10 +32,16 @@ class _Bits:
         return (self.value >> self.left) & ((1 << width) - 1)
 
 
-def decode(rle: Sequence[int] | bytes) -> bytes:
-    """The words an RLE packs, as bytes (words of up to 8 bits)."""
+def decode(rle: Sequence[int] | bytes, expect: int | None = None) -> bytes:
+    """The words an RLE packs, as bytes (words of up to 8 bits).
+
+    With ``expect``, an RLE announcing another number of words is refused before anything
+    is unpacked (a few bytes of RLE can announce gigabytes).
+    """
     bits = _Bits(bytes(rle))
     count, word = bits.read(32), bits.read(5) + 1
+    if expect is not None and count != expect:
+        raise RLEError(f"the RLE announces {count} bytes, not the {expect} of its image")
     if word > 8:
         raise RLEError(f"words of {word} bits are not image bytes")
     widths = [bits.read(4) + 1 for _ in range(4)]
@@ -54,7 +60,7 @@ def decode(rle: Sequence[int] | bytes) -> bytes:
 
 def mask(rle: Sequence[int] | bytes, width: int, height: int) -> bytes:
     """A region's mask, ``height`` rows of ``width`` bytes: the alpha of the RGBA it packs."""
-    rgba = decode(rle)
+    rgba = decode(rle, width * height * 4)
     if len(rgba) != width * height * 4:
         raise RLEError(f"the RLE holds {len(rgba)} bytes, not {width}x{height}x4")
     return rgba[3::4]

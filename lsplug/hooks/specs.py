@@ -73,7 +73,10 @@ def lsplug_exporters() -> Sequence[Exporter]:
     """Register export formats (``JSON``, ``COCO``, ...).
 
     Called once per app, when it is created. ``Exporter.fits(label_config)`` decides whether
-    the format is offered for a project; ``Exporter.export(batches, ctx)`` streams the file.
+    the format is offered for a project; ``Exporter.export(batches, ctx)`` streams the file
+    and notes in ``ctx.summary`` (an ``ExportSummary``) each result it cannot express instead
+    of raising. ``Exporter.include_cancelled`` is the format's default for skipped
+    completions when the export does not say (``False`` for formats that train models).
 
     :returns: the formats this plugin offers (may be empty).
     """

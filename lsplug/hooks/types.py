@@ -8,7 +8,7 @@ pluggy itself calls hooks synchronously.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, Protocol, TypeVar, runtime_checkable
 
@@ -204,22 +204,70 @@ class SinkType:
 
 @dataclass(frozen=True)
 class ExportOptions:
-    """What the person asked of an export."""
+    """What the person asked of an export.
+
+    ``include_cancelled`` is whether skipped completions (``was_cancelled``) go in; ``None``
+    (not asked) means the format's own default, :attr:`Exporter.include_cancelled`. The core
+    settles it before an exporter runs: ``ctx.options.include_cancelled`` is always a bool
+    in :attr:`Exporter.export`.
+    """
 
     only_labeled: bool = True
     completions: Literal["all", "newest"] = "all"
-    include_cancelled: bool = True
+    include_cancelled: bool | None = None
     download_resources: bool = False
+
+
+MAX_LISTED = 1000
+"""An export summary lists this many problems one by one, then only counts them."""
+
+
+@dataclass
+class ExportSummary:
+    """What an export wrote and what it left out (results it cannot express), and why.
+
+    An exporter that meets data it cannot write (a malformed result, a region its format
+    has no room for) calls :meth:`skip` and goes on: the stream never breaks on data. The
+    zip formats put it in the zip as ``export_summary.json``; the server answers it for any
+    format at ``GET /api/project/export/summary`` and ``lsplug export`` prints it.
+    """
+
+    format: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    written: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str, task: Mapping[str, Any], **where: Any) -> None:
+        """Note one thing of ``task`` left out, and why (``where``: completion, result...)."""
+        self.counts[reason] = self.counts.get(reason, 0) + 1
+        if len(self.problems) < MAX_LISTED:
+            self.problems.append({"task": task.get("id"), "reason": reason, **where})
+
+    def count(self, what: str, n: int = 1) -> None:
+        """Count something written (images, regions...)."""
+        self.written[what] = self.written.get(what, 0) + n
+
+    def as_json(self) -> dict[str, Any]:
+        """The summary as ``export_summary.json`` and the summary route show it."""
+        return {
+            "format": self.format,
+            "written": dict(self.written),
+            "skipped": dict(self.counts),
+            "skipped_total": sum(self.counts.values()),
+            "problems": self.problems,
+            "problems_listed": len(self.problems),
+        }
 
 
 @dataclass(frozen=True)
 class ExportContext:
-    """What an exporter gets besides the tasks."""
+    """What an exporter gets besides the tasks; ``summary`` collects what it left out."""
 
     label_config: LabelConfig
     options: ExportOptions
     project_title: str
     open_resource: Callable[[str], Awaitable[bytes | None]]
+    summary: ExportSummary = field(default_factory=ExportSummary)
 
 
 TaskBatches = AsyncIterator[Sequence[Mapping[str, Any]]]
@@ -230,7 +278,13 @@ class Exporter:
     """A named export format.
 
     ``export(batches, ctx)`` gets the tasks in id order, in batches, each a dict shaped as
-    in the tasks API, and yields the bytes of the file (or of the zip) as it goes.
+    in the tasks API, and yields the bytes of the file (or of the zip) as it goes. It
+    should report data it cannot write in ``ctx.summary`` rather than raise: once the first
+    bytes are sent, an error cannot reach the person any more.
+
+    ``include_cancelled`` is the format's default for skipped completions when the export
+    does not say: formats that train models leave skips out (``False``), a format that keeps
+    everything (``JSON``) keeps them. The core calls :meth:`stream`, which settles it.
     """
 
     name: str
@@ -240,14 +294,28 @@ class Exporter:
     media_type: str
     fits: Callable[[LabelConfig], bool]
     export: Callable[[TaskBatches, ExportContext], AsyncIterator[bytes]]
+    include_cancelled: bool = True
 
-    def as_json(self) -> dict[str, str]:
-        """The format as `/api/project/export/formats` shows it."""
+    def options_for(self, options: ExportOptions) -> ExportOptions:
+        """``options`` with ``include_cancelled`` settled: as asked, else this format's default."""
+        if options.include_cancelled is not None:
+            return options
+        return replace(options, include_cancelled=self.include_cancelled)
+
+    def stream(self, batches: TaskBatches, ctx: ExportContext) -> AsyncIterator[bytes]:
+        """Run :attr:`export` with the options settled; ``ctx.summary`` fills as it goes."""
+        if not ctx.summary.format:
+            ctx.summary.format = self.name
+        return self.export(batches, replace(ctx, options=self.options_for(ctx.options)))
+
+    def as_json(self) -> dict[str, Any]:
+        """The format as `/api/project/export/formats` shows it (with its skip default)."""
         return {
             "name": self.name,
             "title": self.title,
             "description": self.description,
             "extension": self.extension,
+            "include_cancelled": self.include_cancelled,
         }
 
 

@@ -1,10 +1,16 @@
-"""Check a completion's or a prediction's ``result`` items against the label config."""
+"""Check a completion's or a prediction's ``result`` items against the label config.
+
+Every result stored through the API passes here (completions posted or patched, imports and
+task rewrites with completions or predictions): the control it names, what it points at,
+its type, the shape of its ``value`` (:mod:`lsplug.labelconfig.shapes`) and its labels.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from lsplug.labelconfig.check import ControlTag, LabelConfig
+from lsplug.labelconfig.shapes import kind_of, object_problem, shape_problem
 
 # Result types whose ``value`` holds a list of the control's labels or choices under the
 # type's own name (``"value": {"labels": ["PER"]}``).
@@ -13,11 +19,21 @@ LABELED_TYPES = frozenset({
     "brushlabels", "hypertextlabels", "paragraphlabels", "timeserieslabels", "taxonomy",
 })  # fmt: skip
 
+# Controls whose results the editor (1.4) gives their own name as ``to_name``: a pairwise
+# choice is about both objects at once (``"to_name": "better"``, not ``"answer1,answer2"``).
+SELF_NAMED = frozenset({"Pairwise", "Ranker"})
+
 
 def result_problem(config: LabelConfig, result: list[Any]) -> str | None:
-    """Why ``result`` does not fit ``config`` (the first problem), or None if it does."""
+    """Why ``result`` does not fit ``config`` (the first problem), or None if it does.
+
+    The message starts with the item's index and names the key: ``result[2]: value.start
+    must be a whole number of at least 0, not a string``.
+    """
     for i, item in enumerate(result):
-        problem = _item_problem(config, item) if isinstance(item, dict) else None
+        if not isinstance(item, dict):
+            return f"result[{i}] must be an object, not {kind_of(item)}"
+        problem = _item_problem(config, item)
         if problem:
             return f"result[{i}]: {problem}"
     return None
@@ -26,16 +42,16 @@ def result_problem(config: LabelConfig, result: list[Any]) -> str | None:
 def _item_problem(config: LabelConfig, item: dict[str, Any]) -> str | None:
     kind = item.get("type")
     if kind == "relation":
-        missing = [k for k in ("from_id", "to_id") if k not in item]
-        return f"a relation needs {' and '.join(missing)}" if missing else None
+        return shape_problem(item)
     name = item.get("from_name")
     control = config.controls.get(name) if isinstance(name, str) else None
     if control is None:
         known = ", ".join(config.controls) or "none"
         return f"from_name {_shown(name)} is not a control of the label config (controls: {known})"
-    if item.get("to_name") not in control.to_names:
+    to_name = item.get("to_name")
+    if not _points_at(control, to_name):
         return (
-            f"to_name {_shown(item.get('to_name'))} is not what <{control.tag} "
+            f"to_name {_shown(to_name)} is not what <{control.tag} "
             f'name="{control.name}"> points at (toName: {", ".join(control.to_names)})'
         )
     if kind not in control.result_types:
@@ -43,14 +59,25 @@ def _item_problem(config: LabelConfig, item: dict[str, Any]) -> str | None:
             f'type {_shown(kind)} does not match <{control.tag} name="{control.name}">, '
             f'which gives "{control.result_type}"'
         )
-    return _labels_problem(control, kind, item.get("value"))
+    target = config.objects.get(to_name) if isinstance(to_name, str) else None
+    return (
+        shape_problem(item)
+        or _labels_problem(control, kind, item["value"])
+        or object_problem(target.tag if target else None, item)
+    )
 
 
-def _labels_problem(control: ControlTag, kind: str, value: Any) -> str | None:
-    if kind not in LABELED_TYPES or not control.labels or not isinstance(value, dict):
-        return None
+def _points_at(control: ControlTag, to_name: Any) -> bool:
+    """Whether ``to_name`` is one of the control's objects (or itself, where the editor says so)."""
+    if to_name in control.to_names:
+        return True
+    return control.tag in SELF_NAMED and to_name in (control.name, ",".join(control.to_names))
+
+
+def _labels_problem(control: ControlTag, kind: str, value: dict[str, Any]) -> str | None:
+    """A label or choice the control does not have (controls with dynamic labels: none)."""
     used = value.get(kind)
-    if not isinstance(used, list):
+    if kind not in LABELED_TYPES or not control.labels or not isinstance(used, list):
         return None
     known = set(control.labels)
     for label in _flat(used):

@@ -173,16 +173,15 @@ def completion_body(
 ) -> dict[str, Any]:
     """A completion as stored: the client's keys kept, ``created_at`` set, ``result`` checked.
 
-    With ``config``, every result item must fit it (:func:`lsplug.labelconfig.result_problem`).
+    With ``config``, every result item must fit it (:func:`lsplug.labelconfig.result_problem`:
+    its control, type, the shape of its ``value`` and its labels).
     """
     if not isinstance(value, dict):
         raise ValueError(f"{where} must be a JSON object, not {_kind(value)}")
     result = value.get("result", [])
     if not isinstance(result, list):
         raise ValueError(f'{where}: "result" must be a list, not {_kind(result)}')
-    for i, region in enumerate(result):
-        if not isinstance(region, dict):
-            raise ValueError(f"{where}: result[{i}] must be an object, not {_kind(region)}")
+    _objects(result, where)
     _fits(config, result, where)
     created = value.get("created_at", now)
     if not isinstance(created, int | float) or isinstance(created, bool):
@@ -202,12 +201,19 @@ def prediction_body(
         raise ValueError(f"{where} must be a JSON object, not {_kind(value)}")
     result = value.get("result", [])
     if not isinstance(result, list):
-        raise ValueError(f'{where}: "result" must be a list')
+        raise ValueError(f'{where}: "result" must be a list, not {_kind(result)}')
+    _objects(result, where)
     _fits(config, result, where)
     score = value.get("score")
     if score is not None and (not isinstance(score, int | float) or isinstance(score, bool)):
         raise ValueError(f'{where}: "score" must be a number, not {_kind(score)}')
     return {k: v for k, v in value.items() if k != "id"}
+
+
+def _objects(result: list[Any], where: str) -> None:
+    for i, region in enumerate(result):
+        if not isinstance(region, dict):
+            raise ValueError(f"{where}: result[{i}] must be an object, not {_kind(region)}")
 
 
 def _fits(config: LabelConfig | None, result: list[Any], where: str) -> None:

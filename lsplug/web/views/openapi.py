@@ -23,6 +23,7 @@ QUERY: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     ("POST", "/api/project"): {"desc": {"type": "string", "maxLength": 500}},
     ("GET", "/api/project-switch"): {"uuid": {"type": "string"}},
     ("GET", "/api/project/export"): {"format": {"type": "string"}},
+    ("GET", "/api/project/export/summary"): {"format": {"type": "string"}},
     ("POST", "/api/project/import"): {"dry_run": {"type": "boolean"}},
     ("POST", "/api/project/storage-settings"): {
         "storage_for": {"type": "string", "enum": ["source", "target"]}
