@@ -15,11 +15,11 @@ import yaml
 
 from lsplug import __version__, ls08
 from lsplug import config as configmod
+from lsplug.cli.store import add_store_parsers, cmd_import_ls08, cmd_migrate
+from lsplug.cli.users import add_user_parser, cmd_user, safe_host
 from lsplug.config import SAMPLINGS, Config, ConfigError
 from lsplug.config.redact import redact_log_records
 from lsplug.plugins import PluginError, load_plugins
-from lsplug.storecli import add_store_parsers, cmd_import_ls08, cmd_migrate
-from lsplug.usercli import add_user_parser, cmd_user, safe_host
 
 DEFAULT_CONFIG = "config.yaml"
 # On SIGTERM, requests still running get this long to finish (labeling calls take
