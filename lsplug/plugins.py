@@ -16,7 +16,8 @@ from typing import Any, Generic, TypeVar
 import pluggy
 
 from lsplug.hooks import PROJECT_NAME, specs
-from lsplug.hooks.types import AgreementMatcher, Exporter, MLBackendKind, SinkType, SourceType
+from lsplug.hooks.agreement import AgreementMatcher
+from lsplug.hooks.types import Exporter, MLBackendKind, SinkType, SourceType
 
 T = TypeVar("T", SourceType, SinkType, Exporter, MLBackendKind, AgreementMatcher)
 

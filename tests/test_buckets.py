@@ -1,4 +1,4 @@
-"""`lsplug.buckets`: the fields every bucket source reads, and their field errors."""
+"""`lsplug.hooks.buckets`: the fields every bucket source reads, and their field errors."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lsplug.buckets import key_filter, media_key
 from lsplug.hooks import StorageContext, StorageError
+from lsplug.hooks.buckets import key_filter, media_key
 
 
 def context(data_key: str | None) -> StorageContext:

@@ -9,7 +9,7 @@ import pytest
 
 from lsplug import cli
 from lsplug import config as lsconfig
-from lsplug.usercli import is_loopback, safe_host
+from lsplug.cli.users import is_loopback, safe_host
 
 
 def _config_file(tmp_path: Path, extra: str = "") -> str:

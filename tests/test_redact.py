@@ -1,4 +1,4 @@
-"""`lsplug.redact`: passwords and secret query values inside URLs are masked, the rest kept."""
+"""`lsplug.config.redact`: passwords and secret query values in URLs are masked, the rest kept."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from lsplug.redact import MASK, redact_log_records, redact_settings, redact_text, redact_url
+from lsplug.config.redact import MASK, redact_log_records, redact_settings, redact_text, redact_url
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import uvloop
 
-from lsplug.cli import new_event_loop
+from lsplug.cli.start import new_event_loop
 from lsplug.store import sqlite_engine
 from lsplug.store.sqlite_engine import Writer, connect
 

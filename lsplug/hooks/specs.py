@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING
 
 from lsplug.hooks import hookspec
-from lsplug.hooks.types import AgreementMatcher, Exporter, MLBackendKind, SinkType, SourceType
+from lsplug.hooks.agreement import AgreementMatcher
+from lsplug.hooks.types import Exporter, MLBackendKind, SinkType, SourceType
 
 if TYPE_CHECKING:
     from aiohttp import web

@@ -20,13 +20,13 @@ import orjson
 
 from lsplug import labelconfig
 from lsplug.config import Config, ConfigError, check_setting
+from lsplug.config.redact import redact_settings
 from lsplug.errors import BadInput, NotFound
 from lsplug.export.tasks import TaskStream
 from lsplug.hooks.types import CompletionSink, Exporter, ExportOptions, TaskSource
 from lsplug.labelconfig import LabelConfig, LabelConfigError
 from lsplug.plugins import Plugins
 from lsplug.records import TaskRecord
-from lsplug.redact import redact_settings
 from lsplug.service import orphans
 from lsplug.service.bulk import give_back_memory
 from lsplug.service.items import (

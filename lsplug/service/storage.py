@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import orjson
 
+from lsplug.config.redact import redact_settings
 from lsplug.hooks.addresses import AddressPolicy
 from lsplug.hooks.types import (
     CompletionSink,
@@ -23,7 +24,6 @@ from lsplug.hooks.types import (
     StorageError,
     TaskSource,
 )
-from lsplug.redact import redact_settings
 from lsplug.service.project import Project
 
 Role = Literal["source", "target"]

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from lsplug.hooks import ExportContext, Exporter, hookimpl
-from lsplug.hooks.types import TaskBatches
+from lsplug.hooks import ExportContext, Exporter, TaskBatches, hookimpl
 
 
 async def export(batches: TaskBatches, ctx: ExportContext) -> AsyncIterator[bytes]:

@@ -1,4 +1,8 @@
-"""Jinja2 set-up, the pages' security headers, and the helpers that render the layout."""
+"""The shared layout and the helpers that render a page inside it (core pages and plugins').
+
+The app's template loader, routes and security headers are set up by
+:mod:`lsplug.web.pages.routes`.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,12 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from aiohttp.typedefs import Handler
 from markupsafe import Markup
 
 import lsplug
 from lsplug.web.keys import CALLER, CURRENT, PROJECT
-from lsplug.web.routing import add_routes
 
 LAYOUT = "layout.html"
-STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
 NAV = (
     ("/", "Label"),
     ("/tasks", "Tasks"),
@@ -26,25 +27,6 @@ NAV = (
     ("/model", "Model"),
     ("/storage", "Storage"),
 )
-# The editor needs inline styles and data:/blob: images; every script comes from files here.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; media-src 'self' data: blob:; font-src 'self' data:; "
-    "connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'self'; "
-    "form-action 'self'; object-src 'none'"
-)
-
-
-@web.middleware
-async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """CSP, frame and sniffing headers on every HTML page; no sniffing anywhere."""
-    response = await handler(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if response.content_type == "text/html":
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
 
 
 def _layout_context(request: web.Request) -> dict[str, Any]:
@@ -56,23 +38,6 @@ def _layout_context(request: web.Request) -> dict[str, Any]:
     user = caller.user.name if caller is not None and caller.user is not None else None
     return {"project_title": title, "nav": NAV, "path": request.path,
             "version": lsplug.__version__, "user": user}  # fmt: skip
-
-
-def setup_pages(app: web.Application) -> None:
-    """Templates, static files, the pages' routes and their security headers."""
-    from lsplug.web.pages import connections, data, editor, labeling, media, setup, tasks
-
-    loader = jinja2.ChoiceLoader([jinja2.PackageLoader("lsplug", "templates")])
-    env = aiohttp_jinja2.setup(
-        app,
-        loader=loader,
-        autoescape=jinja2.select_autoescape(default=True),
-    )
-    env.globals["LAYOUT"] = LAYOUT
-    app.middlewares.append(security_headers)
-    for module in (labeling, tasks, setup, data, connections, editor, media):
-        add_routes(app, module.routes)
-    app.router.add_static("/static", STATIC_DIR, append_version=False)
 
 
 def add_template_dir(app: web.Application, path: str | Path) -> None:

@@ -1,6 +1,6 @@
 """Routes of `/api/models`: connected model servers, training and predictions.
 
-Model server URLs are shown with their credentials masked (:mod:`lsplug.redact`).
+Model server URLs are shown with their credentials masked (:mod:`lsplug.config.redact`).
 Predictions that store anything or start a job need POST: a GET (which a Lax cookie
 follows from another site) only predicts one task's data."""
 
@@ -10,8 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
+from lsplug.config.redact import redact_settings
 from lsplug.errors import BadInput, MethodNotAllowed
-from lsplug.redact import redact_settings
 from lsplug.service.ml import Models
 from lsplug.web.access import models_of, project_of
 from lsplug.web.owners import require_owner

@@ -16,9 +16,16 @@ from typing import Any
 import orjson
 from google.cloud import storage  # type: ignore[import-untyped]
 
-from lsplug.buckets import MEDIA_ITEM, key_filter, media_key
-from lsplug.hooks import SourceItem, SourceObject, StorageContext
-from lsplug.importer.formats import SUPPORTED_EXTENSIONS, read_tasks
+from lsplug.hooks import (
+    MEDIA_ITEM,
+    SUPPORTED_EXTENSIONS,
+    SourceItem,
+    SourceObject,
+    StorageContext,
+    key_filter,
+    media_key,
+    read_tasks,
+)
 from lsplug_storage_gcs.connection import TIMEOUT, GCSConnection, field_errors
 
 log = logging.getLogger(__name__)

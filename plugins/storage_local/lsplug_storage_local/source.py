@@ -14,8 +14,14 @@ from typing import Any
 
 import orjson
 
-from lsplug.hooks import SourceItem, SourceObject, StorageContext, StorageError
-from lsplug.importer.formats import SUPPORTED_EXTENSIONS, read_tasks
+from lsplug.hooks import (
+    SUPPORTED_EXTENSIONS,
+    SourceItem,
+    SourceObject,
+    StorageContext,
+    StorageError,
+    read_tasks,
+)
 from lsplug_storage_local.paths import confined_path, describe_os_error, resolve_path
 
 

@@ -14,9 +14,16 @@ from typing import Any
 
 import orjson
 
-from lsplug.buckets import MEDIA_ITEM, key_filter, media_key
-from lsplug.hooks import SourceItem, SourceObject, StorageContext
-from lsplug.importer.formats import SUPPORTED_EXTENSIONS, read_tasks
+from lsplug.hooks import (
+    MEDIA_ITEM,
+    SUPPORTED_EXTENSIONS,
+    SourceItem,
+    SourceObject,
+    StorageContext,
+    key_filter,
+    media_key,
+    read_tasks,
+)
 from lsplug_storage_s3.connection import S3Connection, field_errors
 
 LIST_CONCURRENCY = 16  # folders of the prefix listed at once

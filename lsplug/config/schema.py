@@ -1,8 +1,9 @@
-"""The project configuration: ``config.yaml`` (or a Label Studio 0.8 ``config.json``).
+"""The schema of the project configuration, and the checks of values against it.
 
 Every key is declared here with its type; an unknown key or a wrong type is a
 :class:`ConfigError` naming the key and what was expected, so a typo never passes silently.
-Relative paths are relative to the config file.
+The same checks serve the config file (:mod:`lsplug.config.loading`) and the settings
+changed through the API (:func:`check_setting`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Union
 
-import yaml
 from yarl import URL
-
-from lsplug.redact import redact_settings
 
 Sampling = Literal["sequential", "uniform", "prediction-score-min", "prediction-score-max"]
 SAMPLINGS: tuple[str, ...] = typing.get_args(Sampling)
@@ -135,39 +133,6 @@ class Config:
         return value if isinstance(value, dict) else {}
 
 
-def load(path: str | Path | None, overrides: dict[str, Any] | None = None) -> Config:
-    """Read the config file at ``path`` (None: defaults) and apply command-line overrides."""
-    raw: dict[str, Any] = {}
-    config_dir = Path.cwd()
-    if path is not None:
-        file = Path(path)
-        raw = _read_file(file)
-        config_dir = file.resolve().parent
-    raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    config = from_dict(raw)
-    config.config_dir = config_dir
-    return config
-
-
-def _read_file(file: Path) -> dict[str, Any]:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read the config file {file}: {exc.strerror}") from None
-    try:
-        raw = yaml.safe_load(text)  # YAML reads JSON too
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{file}{where}: {problem}") from None
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{file}: the config must be a mapping of keys, not {_kind(raw)}")
-    return raw
-
-
 def from_dict(raw: dict[str, Any]) -> Config:
     """Check ``raw`` against the schema; raise :class:`ConfigError` naming the bad key."""
     raw = {k: v for k, v in raw.items() if k not in LEGACY_KEYS}
@@ -271,7 +236,9 @@ def _legacy_storage(value: dict[str, Any]) -> dict[str, Any]:
 
 def _build(cls: type[Any], raw: Any, where: str) -> Any:
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where.rstrip('.') or 'config'}: expected a mapping, got {_kind(raw)}")
+        raise ConfigError(
+            f"{where.rstrip('.') or 'config'}: expected a mapping, got {kind_of(raw)}"
+        )
     fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
     hints = typing.get_type_hints(cls)
     for key in raw:
@@ -303,11 +270,11 @@ def _value(hint: Any, value: Any, where: str) -> Any:
     if origin is list:
         (item,) = typing.get_args(hint)
         if not isinstance(value, list):
-            raise ConfigError(f"{where}: expected a list, got {_kind(value)}")
+            raise ConfigError(f"{where}: expected a list, got {kind_of(value)}")
         return [_value(item, v, f"{where}[{i}]") for i, v in enumerate(value)]
     if origin is dict:
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping, got {_kind(value)}")
+            raise ConfigError(f"{where}: expected a mapping, got {kind_of(value)}")
         return value
     if dataclasses.is_dataclass(hint):
         return _build(hint, value, f"{where}.")  # type: ignore[arg-type]
@@ -331,21 +298,14 @@ def _scalar(hint: Any, value: Any, where: str) -> Any:
         raise ConfigError(f"{where}: expected an integer, got a boolean")
     if not isinstance(value, hint):
         names = {str: "a string", int: "an integer", bool: "true or false", float: "a number"}
-        raise ConfigError(f"{where}: expected {names.get(hint, hint)}, got {_kind(value)}")
+        raise ConfigError(f"{where}: expected {names.get(hint, hint)}, got {kind_of(value)}")
     return value
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """How a value of the wrong type is named in a message: \"a mapping\", \"a list\"..."""
     if value is None:
         return "nothing (null)"
     return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(
         type(value), type(value).__name__
     )
-
-
-def redacted(config: Config) -> dict[str, Any]:
-    """The effective configuration with secrets hidden, for `GET /api/project`: secret-named
-    keys and credentials inside URLs (``store.url``, ``ml_backends``) masked."""
-    data = dataclasses.asdict(config)
-    data.pop("config_dir", None)
-    return typing.cast(dict[str, Any], redact_settings(data))

@@ -4,15 +4,19 @@ parameters such as ``token=`` or ``X-Amz-Signature=``).
 
 One module, used by every answer that shows settings (`GET /api/project`, `/api/models`,
 storage settings) and by the log records (:func:`redact_log_records`), so a PostgreSQL
-password in ``store.url`` or a token in a model server's URL is never shown back.
+password in ``store.url`` or a token in a model server's URL is never shown back. It lives
+beside the config schema because the effective config is shown through it (:func:`redacted`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+from lsplug.config.schema import Config
 
 MASK = "********"
 # Parts of setting names that hold secrets ("data_key" or "key_prefix" do not).
@@ -127,3 +131,11 @@ def _wrapped(factory: Any) -> Any:
 
     make.redacts = True  # type: ignore[attr-defined]
     return make
+
+
+def redacted(config: Config) -> dict[str, Any]:
+    """The effective configuration with secrets hidden, for `GET /api/project`: secret-named
+    keys and credentials inside URLs (``store.url``, ``ml_backends``) masked."""
+    data = dataclasses.asdict(config)
+    data.pop("config_dir", None)
+    return cast(dict[str, Any], redact_settings(data))

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lsplug.cli.common import load_config
+
 if TYPE_CHECKING:  # asyncpg and tqdm are imported only by the commands that use them
     from tqdm import tqdm
 
@@ -102,7 +104,6 @@ def _report_people(loaded: Loaded) -> None:
 
 def cmd_import_ls08(args: argparse.Namespace) -> int:
     """Import a Label Studio 0.8 folder into the store of a config file."""
-    from lsplug.cli import load_config
     from lsplug.service.project import project_uuid
     from lsplug.store.sqlite import SQLiteStore
     from lsplug.store.transfer import read_ls08, write_postgres, write_sqlite

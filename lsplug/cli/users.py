@@ -9,6 +9,7 @@ import ipaddress
 import sys
 from typing import Any
 
+from lsplug.cli.common import load_config
 from lsplug.config import Config
 
 LOOPBACK = "127.0.0.1"
@@ -34,8 +35,6 @@ def add_user_parser(sub: Any) -> None:
 
 def cmd_user(args: argparse.Namespace) -> int:
     """Run `lsplug user add|token`."""
-    from lsplug.cli import load_config
-
     config = load_config(args.config, {"data_dir": args.data_dir})
     if args.action == "add":
         password = _read_password(args.password_stdin)
