@@ -155,7 +155,7 @@ class Project:
 
     async def save_label_config(self, xml: str) -> LabelConfig:
         """Check and save a new label config; one that orphans task data is refused."""
-        parsed = self.check_label_config(xml)
+        parsed = await asyncio.to_thread(self.check_label_config, xml)  # seconds for a big one
         self.row = await self.store.get_project(self.id)  # the counts change with every import
         if self.row.task_count:
             await orphans.refuse_orphans(self.store, self.id, self.label_config, parsed)
