@@ -64,3 +64,9 @@ class TooManyRequests(LsplugError):
     """Too many attempts (sign-in) in a short time: 429."""
 
     status = 429
+
+
+class DiskFull(LsplugError):
+    """The disk (or the database's space) is full: 507. Nothing of the request was kept."""
+
+    status = 507
