@@ -30,6 +30,7 @@ MAX_JSON_DEPTH = 200
 write back with room for the levels an answer, an export or a sink adds around a task."""
 _END = "\x00lsplug:end-of-file\x00"  # read after the last line: inside a quoted cell if one is open
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_SLICE = 20_000  # list items per depth probe: a probe of a million holds the GIL 0.15 s
 
 
 class FormatError(ValueError):
@@ -105,6 +106,8 @@ def check_depth(value: Any, where: str) -> None:
 
 
 def _too_deep(value: Any) -> bool:
+    if isinstance(value, list) and len(value) > _SLICE:  # one C call holds the GIL: slices
+        return any(_too_deep(value[i : i + _SLICE]) for i in range(0, len(value), _SLICE))
     if not isinstance(value, list | dict):
         return False
     probe = value

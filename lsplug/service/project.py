@@ -30,6 +30,7 @@ from lsplug.service.items import (
     ImportSummary,
     all_flat_and_valid,
     completion_body,
+    dumps_in_slices,
     prediction_body,
     to_new_tasks,
 )
@@ -183,7 +184,7 @@ class Project:
                 new_task_ids=[],
             )
         if await asyncio.to_thread(all_flat_and_valid, items, data_types):
-            array = await asyncio.to_thread(orjson.dumps, items)
+            array = await asyncio.to_thread(dumps_in_slices, items)
             result = await self.store.import_flat(self.id, array, len(items))
         else:
             tasks = await asyncio.to_thread(
