@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import orjson
 import pytest
 
 from lsplug.importer.formats import FormatError, read_tasks
@@ -274,3 +275,36 @@ async def test_a_config_with_150000_unknown_tags_lists_100_and_counts_the_rest(
     status, waited = await longest_wait(client, heavy)
     assert status == 400
     assert waited < MAX_WAIT, f"/api/health waited {waited:.2f} s"
+
+
+# --- a large JSON array is parsed in pieces, to the same value ----------------------------------
+
+
+def _wrapped_task(i: int) -> dict[str, object]:
+    """A task whose strings and nested lists hold what a cut between items looks like."""
+    tricky = ['a},{"b', "x}, {y", 'q"},{"', "}\n,\n{"][i % 4]
+    return {
+        "data": {"text": f"task {i} {tricky}", "list": [{"a": i}, {"b": [{"c": tricky}]}]},
+        "completions": [{"result": [{"value": {"labels": ["A"]}}, {"value": {"n": i}}]}],
+    }
+
+
+@pytest.mark.parametrize("indent", [False, True])
+def test_a_large_json_array_reads_as_orjson_reads_it(indent: bool) -> None:
+    items = [_wrapped_task(i) for i in range(30_000)]
+    content = orjson.dumps(items, option=orjson.OPT_INDENT_2 if indent else 0)
+    assert len(content) > 4 * MB
+    assert read_tasks("big.json", content, None) == items
+
+
+def test_a_large_json_array_with_an_error_names_its_place_in_the_whole_file() -> None:
+    content = orjson.dumps([_wrapped_task(i) for i in range(20_000)])
+    broken = content.replace(b'{"n":15000}', b'{"n" 15000}')  # a colon missing mid-file
+    with pytest.raises(FormatError) as caught:
+        read_tasks("big.json", broken, None)
+    try:
+        orjson.loads(broken)
+    except orjson.JSONDecodeError as exc:
+        assert caught.value.message.startswith(
+            f"big.json: invalid JSON at line {exc.lineno}, column {exc.colno}"
+        )

@@ -31,6 +31,10 @@ write back with room for the levels an answer, an export or a sink adds around a
 _END = "\x00lsplug:end-of-file\x00"  # read after the last line: inside a quoted cell if one is open
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SLICE = 20_000  # list items per depth probe: a probe of a million holds the GIL 0.15 s
+_PIECE = 512 << 10  # bytes of a large JSON array per orjson call (about 3 ms)
+_TRIES = 16  # cuts tried per piece before parsing the document in one call
+_ARRAY_OF_OBJECTS = re.compile(rb"\s*\[\s*\{")
+_ITEM_BREAK = re.compile(rb"\}\s*,\s*\{")  # maybe between two top-level items
 
 
 class FormatError(ValueError):
@@ -80,7 +84,7 @@ def reader_of(name: str) -> Callable[[TaskFile, str | None], list[Any]]:
 def read_json_body(content: bytes, where: str = "request body") -> Any:
     """Parse JSON bytes (a body or a .json file); errors name `where`, line and column."""
     try:
-        value = orjson.loads(content.removeprefix(_BOM))
+        value = _loads(content.removeprefix(_BOM))
     except orjson.JSONDecodeError as exc:
         _decode(content, where)  # bad UTF-8 is the real cause when there is some
         raise FormatError(
@@ -88,6 +92,51 @@ def read_json_body(content: bytes, where: str = "request body") -> Any:
         ) from exc
     check_depth(value, where)
     return value
+
+
+def _loads(content: bytes) -> Any:
+    """``orjson.loads``; a large array of objects is parsed a few MB at a time.
+
+    Why: one orjson call on 85 MB holds the GIL for half a second, and the event loop waits
+    that long although the call runs in a thread. A piece ends at a ``},{`` that turns out to
+    close a top-level item: ``[`` + piece + ``]`` parses only then (a cut inside an item or
+    a string leaves brackets or a quote open). Anything unusual falls back to one call.
+    """
+    start = _first_object(content)
+    if start is None or len(content) < 2 * _PIECE:
+        return orjson.loads(content)
+    items: list[Any] = []
+    while len(content) - start > 2 * _PIECE:
+        piece = _next_piece(content, start)
+        if piece is None:
+            return orjson.loads(content)
+        items.extend(piece[0])
+        start = piece[1]
+    try:
+        items.extend(orjson.loads(b"[" + content[start:]))
+    except orjson.JSONDecodeError:
+        return orjson.loads(content)  # the error, with its place in the whole document
+    return items
+
+
+def _first_object(content: bytes) -> int | None:
+    """Where the first item of a top-level array of objects starts, else None."""
+    match = _ARRAY_OF_OBJECTS.match(content)
+    return match.end() - 1 if match else None
+
+
+def _next_piece(content: bytes, start: int) -> tuple[list[Any], int] | None:
+    """The items from ``start`` to a cut about `_PIECE` bytes on, and where the next begin."""
+    search = start + _PIECE
+    for _ in range(_TRIES):
+        cut = _ITEM_BREAK.search(content, search)
+        if cut is None:
+            return None
+        try:
+            return orjson.loads(b"[" + content[start : cut.start() + 1] + b"]"), cut.end() - 1
+        except orjson.JSONDecodeError:
+            search = cut.end()
+    return None
 
 
 def check_depth(value: Any, where: str) -> None:
