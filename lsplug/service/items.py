@@ -75,6 +75,21 @@ def all_flat_and_valid(items: Sequence[Any], data_types: dict[str, str]) -> bool
     return True
 
 
+def dry_run_counts(
+    items: Sequence[Any], data_types: dict[str, str], config: LabelConfig
+) -> tuple[int, int, int]:
+    """Tasks, completions and predictions an import of ``items`` would add (BadInput as
+    :func:`to_new_tasks`); for a thread: the converted tasks are counted and freed there."""
+    tasks = to_new_tasks(items, data_types, None, config)
+    counts = (
+        len(tasks),
+        sum(len(t.completions) for t in tasks),
+        sum(len(t.predictions) for t in tasks),
+    )
+    release(tasks)
+    return counts
+
+
 def dumps_in_slices(items: Sequence[Any]) -> bytes:
     """``orjson.dumps(items)`` of a list, built slice by slice.
 

@@ -30,8 +30,10 @@ from lsplug.service.items import (
     ImportSummary,
     all_flat_and_valid,
     completion_body,
+    dry_run_counts,
     dumps_in_slices,
     prediction_body,
+    release,
     to_new_tasks,
 )
 from lsplug.store.base import ProjectRow, Store, Strategy, TaskOrder
@@ -172,17 +174,9 @@ class Project:
         if not items:
             raise BadInput("no tasks to import: the input holds no items")
         data_types = self.label_config.data_types
-        if dry_run:
-            checked = await asyncio.to_thread(
-                to_new_tasks, items, data_types, None, self.label_config
-            )
-            return ImportSummary(
-                task_count=len(checked),
-                completion_count=sum(len(t.completions) for t in checked),
-                prediction_count=sum(len(t.predictions) for t in checked),
-                duration=time.perf_counter() - started,
-                new_task_ids=[],
-            )
+        if dry_run:  # counted and freed in the thread: a million tasks take 0.2 s to walk
+            counts = await asyncio.to_thread(dry_run_counts, items, data_types, self.label_config)
+            return ImportSummary(*counts, duration=time.perf_counter() - started, new_task_ids=[])
         if await asyncio.to_thread(all_flat_and_valid, items, data_types):
             array = await asyncio.to_thread(dumps_in_slices, items)
             result = await self.store.import_flat(self.id, array, len(items))
@@ -191,7 +185,7 @@ class Project:
                 to_new_tasks, items, data_types, None, self.label_config
             )
             result = await self.store.import_tasks(self.id, tasks, None, self._enqueue)
-            del tasks
+            await asyncio.to_thread(release, tasks)
         if result.completion_count and self._enqueue:
             self.sink_wakeup.set()
         if len(items) >= BIG_IMPORT:
