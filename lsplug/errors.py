@@ -75,3 +75,9 @@ class MethodNotAllowed(LsplugError):
     def __init__(self, detail: str, allowed: list[str], **extra: Any) -> None:
         super().__init__(detail, allowed=allowed, **extra)
         self.allowed = allowed
+
+
+class DiskFull(LsplugError):
+    """The disk (or the database's space) is full: 507. Nothing of the request was kept."""
+
+    status = 507

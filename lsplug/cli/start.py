@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import logging.config
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from lsplug.config.redact import redact_log_records
 # On SIGTERM, requests still running get this long to finish (labeling calls take
 # milliseconds; a download still streaming is cut) before the app's own clean-up.
 SHUTDOWN_SECONDS = 5.0
+LISTEN_ERRORS = (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL)  # binding the port
 
 
 def add_start_parser(sub: Any) -> None:
@@ -99,20 +102,33 @@ def cmd_start(args: argparse.Namespace) -> int:
     if ls08_dir is not None and ls08.import_once(config, ls08_dir):
         print(f"imported the Label Studio 0.8 project {ls08_dir} into {config.data_path}")
     app = create_app(config)
-    print(
-        f"lsplug {__version__}: serving {config.title!r} at http://{config.host}:{config.port}",
-        flush=True,
+    serving = (
+        f"lsplug {__version__}: serving {config.title!r} at http://{config.host}:{config.port}"
     )
-    web.run_app(
-        app,
-        loop=new_event_loop(),
-        host=config.host,
-        port=config.port,
-        print=None,
-        access_log=None,
-        shutdown_timeout=SHUTDOWN_SECONDS,
-    )
+    try:
+        web.run_app(
+            app,
+            loop=new_event_loop(),
+            host=config.host,
+            port=config.port,
+            print=lambda _: print(serving, flush=True),  # once it listens
+            access_log=None,
+            shutdown_timeout=SHUTDOWN_SECONDS,
+        )
+    except OSError as exc:
+        if exc.errno not in LISTEN_ERRORS:
+            raise
+        raise ConfigError(_listen_error(config, exc)) from None
     return 0
+
+
+def _listen_error(config: Config, exc: OSError) -> str:
+    """One line on why the server cannot listen: a busy port, a port it may not use."""
+    where = f"{config.host}:{config.port}"
+    if exc.errno == errno.EADDRINUSE:
+        return f"cannot listen on {where}: the port is in use (choose another with --port)"
+    reason = os.strerror(exc.errno or 0).lower()
+    return f"cannot listen on {where}: {reason} (check host and port)"
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:

@@ -102,6 +102,7 @@ class Config:
     ml: MLConfig = field(default_factory=MLConfig)
     lease_seconds: int = 600
     max_body_mb: int = 256
+    max_expanded_mb: int | None = None  # task files of one request, zips expanded (2 x max_body_mb)
     multi_session: bool = False
     allowed_hosts: list[str] = field(default_factory=list)  # URL imports, model servers
     server_names: list[str] | None = None  # Host names answered (None: loopback and host)
@@ -122,6 +123,12 @@ class Config:
     def max_body_bytes(self) -> int:
         """The largest request body accepted."""
         return self.max_body_mb * 1024 * 1024
+
+    @property
+    def max_expanded_bytes(self) -> int:
+        """The most the task files of one request may expand to, zip members counted."""
+        mb = self.max_expanded_mb if self.max_expanded_mb is not None else 2 * self.max_body_mb
+        return mb * 1024 * 1024
 
     def disabled_plugins(self) -> list[str]:
         """Plugins set to ``false`` under ``plugins:``."""

@@ -1,7 +1,9 @@
 """Parse and check a label config (``<View>...</View>``) against the tag catalogue.
 
-Every problem is reported at once, each naming the line, the tag and the fix. The XML is
-read safely: no DTD, no entity, no network, a size limit.
+Every problem is reported at once (the first `MAX_ERRORS` of them listed, the rest counted),
+each naming the line, the tag and the fix. The XML is read safely: no DTD, no entity, no
+network, a size limit. Checking a large config takes a while: request handlers run
+:func:`parse` in a thread.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from typing import Any
 import orjson
 from lxml import etree
 
+from lsplug.importer.formats import FormatError, check_depth
 from lsplug.labelconfig.catalogue import BY_LOWER, OPTION_TAGS, TAGS, TagSpec
 
 MAX_CONFIG_BYTES = 1_000_000
+MAX_ERRORS = 100  # problems listed; more are counted (150,000 unknown tags took 8 s to list)
 _LEADING_COMMENT = re.compile(r"\A\s*<!--(.*?)-->", re.DOTALL)
 
 
@@ -100,7 +104,7 @@ def parse(xml: str) -> LabelConfig:
     walk.run(root)
     walk.check_targets()
     if walk.errors:
-        raise LabelConfigError(walk.errors)
+        raise LabelConfigError(walk.listed())
     data = about.pop("data", None)
     return LabelConfig(
         xml=xml.strip(),
@@ -142,6 +146,10 @@ def _leading_comment(xml: str) -> dict[str, Any]:
             [f"line 1: the leading comment is not valid JSON ({exc}); write "
              '<!-- {"data": {...}} --> or a comment that does not start with {']
         ) from None  # fmt: skip
+    try:
+        check_depth(value, "line 1: the leading comment")
+    except FormatError as exc:
+        raise LabelConfigError([str(exc)]) from None
     return value if isinstance(value, dict) else {}
 
 
@@ -160,10 +168,30 @@ class _Walk:
 
     def __init__(self) -> None:
         self.errors: list[str] = []
+        self.unlisted = 0  # problems found beyond MAX_ERRORS
         self.objects: list[ObjectTag] = []
         self.controls: list[tuple[ControlTag, etree._Element]] = []
         self.data_types: dict[str, str] = {}
         self.names: dict[str, tuple[Any, str]] = {}
+
+    @property
+    def full(self) -> bool:
+        """Whether `MAX_ERRORS` problems are listed already (later ones are only counted)."""
+        return len(self.errors) >= MAX_ERRORS
+
+    def report(self, message: str) -> None:
+        """List a problem, or count it once the list is full."""
+        if self.full:
+            self.unlisted += 1
+        else:
+            self.errors.append(message)
+
+    def listed(self) -> list[str]:
+        """The problems to show: the first `MAX_ERRORS`, and how many more there are."""
+        if not self.unlisted:
+            return self.errors
+        more = f"... and {self.unlisted} more problems (the first {MAX_ERRORS} are listed)"
+        return [*self.errors, more]
 
     def run(self, root: etree._Element) -> None:
         for el in root.iter():
@@ -187,14 +215,17 @@ class _Walk:
                     self.data_types.setdefault(key, spec.name)
 
     def unknown(self, el: etree._Element, tag: str) -> None:
+        if self.full:  # a suggestion costs a difflib search: only for listed problems
+            self.unlisted += 1
+            return
         close = difflib.get_close_matches(tag.lower(), list(BY_LOWER), n=1, cutoff=0.6)
         fix = f"did you mean <{BY_LOWER[close[0]]}>?" if close else "see the list of tags"
-        self.errors.append(f"line {el.sourceline}: <{tag}> is not a tag of the editor; {fix}")
+        self.report(f"line {el.sourceline}: <{tag}> is not a tag of the editor; {fix}")
 
     def attributes(self, el: etree._Element, spec: TagSpec) -> None:
         for attr in spec.required:
             if not el.get(attr):
-                self.errors.append(
+                self.report(
                     f"{_where(el, spec.name, el.get('name'))}: the {attr} attribute is "
                     f'required; add {attr}="..."'
                 )
@@ -202,7 +233,7 @@ class _Walk:
             attr, value = str(key), str(raw)
             allowed = spec.attrs.get(attr)
             if allowed is not None and value.lower() not in allowed:
-                self.errors.append(
+                self.report(
                     f'{_where(el, spec.name, el.get("name"))}: {attr}="{value}" is not '
                     f"allowed; use one of: {', '.join(allowed)}"
                 )
@@ -214,7 +245,7 @@ class _Walk:
             return None
         seen = self.names.get(name)
         if seen is not None:
-            self.errors.append(
+            self.report(
                 f'{_where(el, spec.name, name)}: the name "{name}" is already used by '
                 f"<{seen[1]}> on line {seen[0]}; give every tag its own name"
             )
@@ -239,7 +270,7 @@ class _Walk:
         )
         if spec.needs_options and not labels and not (el.get("value") or "").startswith("$"):
             option = spec.options[0]
-            self.errors.append(
+            self.report(
                 f"{_where(el, spec.name, name)}: it has no <{option}> inside; add at least "
                 f'one <{option} value="..."/>'
             )
@@ -256,7 +287,7 @@ class _Walk:
         if spec.kind != "option" and not spec.parents:
             return
         inside = ", ".join(f"<{p}>" for p in spec.parents)
-        self.errors.append(f"{_where(el, spec.name)}: it must be inside {inside}; move it there")
+        self.report(f"{_where(el, spec.name)}: it must be inside {inside}; move it there")
 
     def check_targets(self) -> None:
         """Every toName names an object tag of a kind the control can label."""
@@ -273,13 +304,13 @@ class _Walk:
             other = self.names.get(target)
             known = ", ".join(sorted(objects)) or "none"
             what = f"names <{other[1]}>, which is not an object tag" if other else "names no tag"
-            self.errors.append(
+            self.report(
                 f'{where}: toName="{target}" {what}; point it at an object tag (object tags: '
                 f"{known})"
             )
         elif "*" not in spec.targets and tag not in spec.targets:
             kinds = ", ".join(f"<{t}>" for t in spec.targets)
-            self.errors.append(
+            self.report(
                 f'{where}: toName="{target}" names a <{tag}>, but <{spec.name}> labels only '
                 f"{kinds}; point it at one of those"
             )

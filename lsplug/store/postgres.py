@@ -30,7 +30,7 @@ from lsplug.store.base import (
     TaskOrder,
 )
 from lsplug.store.migrations_postgres import LATEST, migrate
-from lsplug.store.postgres_base import count_of
+from lsplug.store.postgres_base import count_of, disk_full_mapped
 from lsplug.store.postgres_jobs import JobsMixin
 from lsplug.store.postgres_ops import Tx
 from lsplug.store.postgres_outbox import OutboxMixin
@@ -47,6 +47,7 @@ ORDER_SQL = {
 }
 
 
+@disk_full_mapped
 class PostgresStore(PeopleMixin, OutboxMixin, JobsMixin):
     """The project state in a PostgreSQL database, shared by any number of processes."""
 

@@ -1,16 +1,46 @@
-"""What every part of the PostgreSQL store shares: the pool, transactions, a process lock."""
+"""What every part of the PostgreSQL store shares: the pool, transactions, a process lock,
+and the mapping of a full disk to `DiskFull`."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import asyncpg
 
+from lsplug.errors import DiskFull
 from lsplug.store.postgres_ops import Tx
 
 T = TypeVar("T")
+C = TypeVar("C", bound=type)
+
+
+def disk_full_mapped(cls: C) -> C:
+    """Make every public coroutine method of a store class raise `DiskFull` (507) where
+    PostgreSQL reports a full disk (SQLSTATE 53100, asyncpg's ``DiskFullError``); the
+    statement or transaction that met it was rolled back, so nothing of it is kept."""
+    for name in dir(cls):
+        method = getattr(cls, name)
+        if not name.startswith("_") and inspect.iscoroutinefunction(method):
+            setattr(cls, name, _mapping_disk_full(method))
+    return cls
+
+
+def _mapping_disk_full(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    @functools.wraps(method)
+    async def mapped(*args: Any, **kwargs: Any) -> T:
+        try:
+            return await method(*args, **kwargs)
+        except asyncpg.exceptions.DiskFullError:
+            raise DiskFull(
+                "disk full: the database could not grow, so nothing of this change was "
+                "stored; free some space and send it again"
+            ) from None
+
+    return mapped
 
 
 def count_of(status: str) -> int:

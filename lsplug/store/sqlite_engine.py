@@ -12,6 +12,11 @@ beside the writer and never blocking it, so that commit finds the pages already 
 writer keeps its own checkpoint all the same: only a checkpoint between two of its commits
 catches up with the whole WAL, which lets the next write start the WAL over (under steady
 writes the thread's alone would let the file grow without end).
+
+A full disk (SQLITE_FULL: the WAL or the database cannot grow) fails the writes of that
+transaction with `DiskFull` (507) and nothing of them is kept; SQLite may have rolled the
+whole transaction back itself, and then every write of the batch fails, never half of them.
+The thread goes on, and writes succeed again once there is room.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+
+from lsplug.errors import DiskFull
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -148,10 +155,9 @@ class Writer(threading.Thread):
                 outcomes.append((op, *_run_op(conn, op.fn, alone=len(batch) == 1)))
             conn.execute("COMMIT")
         except BaseException as exc:  # the commit itself failed: nothing was written
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            _roll_back(conn)
             outcomes = [(op, None, exc) for op in batch]
-        _settle_all(outcomes)
+        _settle_all([(op, result, _mapped(error)) for op, result, error in outcomes])
 
 
 class Checkpointer(threading.Thread):
@@ -194,23 +200,57 @@ def _checkpoint(conn: sqlite3.Connection) -> None:
 def _run_op(
     conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], Any], alone: bool
 ) -> tuple[Any, BaseException | None]:
-    """Run one write; a failure undoes only its own changes (its savepoint, or all if alone)."""
+    """Run one write; a failure undoes only its own changes (its savepoint, or all if alone).
+
+    When SQLite ended the whole transaction itself (it may, on SQLITE_FULL), the error is
+    raised: the batch's other writes are gone too and must fail with it.
+    """
     if alone:
         try:
             return fn(conn), None
         except Exception as exc:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             conn.execute("BEGIN IMMEDIATE")  # the COMMIT that follows commits nothing
             return None, exc
     conn.execute("SAVEPOINT op")
     try:
         result = fn(conn)
     except Exception as exc:
+        if not conn.in_transaction:
+            raise
         conn.execute("ROLLBACK TO op")
         conn.execute("RELEASE op")
         return None, exc
     conn.execute("RELEASE op")
     return result, None
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    """End a failed batch's transaction; a failure here (a full disk) must not end the thread."""
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        log.warning("rolling back a failed write batch failed: %s", exc)
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """Whether SQLite failed for lack of room (SQLITE_FULL, any extended code)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return (
+        isinstance(exc, sqlite3.Error) and code is not None and code & 0xFF == sqlite3.SQLITE_FULL
+    )
+
+
+def _mapped(exc: BaseException | None) -> BaseException | None:
+    """A write's error as the caller should see it: a full disk is `DiskFull` (507)."""
+    if is_disk_full(exc):
+        return DiskFull(
+            "disk full: the database could not grow, so nothing of this change was stored; "
+            "free some space and send it again"
+        )
+    return exc
 
 
 class Readers:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from typing import Any
@@ -14,7 +15,7 @@ from lsplug import labelconfig
 from lsplug.errors import BadInput, NotFound
 from lsplug.web.access import jobs_of, project_of
 from lsplug.web.keys import PLUGINS, STORE
-from lsplug.web.requests import json_body
+from lsplug.web.requests import FORM_TYPES, form_fields, json_body
 
 routes = web.RouteTableDef()
 EDITOR_VERSION = "1.4.0"
@@ -44,15 +45,15 @@ async def _config_of(request: web.Request) -> labelconfig.LabelConfig:
     """The label config given in the query or body, else the project's."""
     xml = request.query.get("label_config")
     if xml is None and request.method == "POST" and request.can_read_body:
-        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            value = (await request.post()).get("label_config")
+        if request.content_type in FORM_TYPES:
+            value = (await form_fields(request)).get("label_config")
             xml = value if isinstance(value, str) else None
         else:
             body = await json_body(request, default={})
             xml = body.get("label_config") if isinstance(body, dict) else None
     if xml is None:
         return project_of(request).label_config
-    return project_of(request).check_label_config(xml)
+    return await asyncio.to_thread(project_of(request).check_label_config, xml)
 
 
 @routes.get("/api/import-example")

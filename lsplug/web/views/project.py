@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from lsplug.config import parse_ml_backend
@@ -9,7 +11,14 @@ from lsplug.errors import BadInput, Forbidden, NotFound
 from lsplug.web.access import caller_of, may_open, models_of, project_of, remember_project
 from lsplug.web.keys import CONFIG, PROJECTS
 from lsplug.web.owners import require_owner
-from lsplug.web.requests import client_id, json_body, json_bytes_response
+from lsplug.web.requests import (
+    FORM_TYPES,
+    client_id,
+    form_fields,
+    json_body,
+    json_bytes_response,
+    text_body,
+)
 
 routes = web.RouteTableDef()
 
@@ -81,10 +90,9 @@ async def label_config_input(request: web.Request) -> str:
     """The label config of a request: JSON ``label_config``, a form field, or an XML body."""
     ctype = request.content_type
     if ctype in ("application/xml", "text/xml"):
-        return await request.text()
-    if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.post()
-        value = form.get("label_config")
+        return await text_body(request)
+    if ctype in FORM_TYPES:
+        value = (await form_fields(request)).get("label_config")
     else:
         body = await json_body(request)
         value = body.get("label_config") if isinstance(body, dict) else None
@@ -108,7 +116,8 @@ async def save_label_config(request: web.Request) -> web.Response:
 @routes.post("/api/validate-config")
 async def validate_label_config(request: web.Request) -> web.Response:
     """Check a label config without saving it: 204 when valid."""
-    project_of(request).check_label_config(await label_config_input(request))
+    xml = await label_config_input(request)
+    await asyncio.to_thread(project_of(request).check_label_config, xml)
     return web.Response(status=204)
 
 

@@ -13,7 +13,7 @@ from lsplug.errors import BadInput, Unauthorized
 from lsplug.web.access import SESSION_COOKIE, caller_of
 from lsplug.web.keys import ACCOUNTS
 from lsplug.web.pages.layout import layout_page
-from lsplug.web.requests import json_body
+from lsplug.web.requests import form_fields, json_body
 
 routes = web.RouteTableDef()
 MAX_NEXT = 2000  # characters of a next= path
@@ -81,7 +81,7 @@ async def login_page(request: web.Request) -> web.Response:
 
 async def _credentials(request: web.Request) -> dict[str, Any]:
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return dict(await request.post())
+        return dict(await form_fields(request))
     body = await json_body(request)
     if not isinstance(body, dict):
         raise BadInput('send {"username": ..., "password": ...}')
