@@ -4,9 +4,11 @@ who made a completion, and leases per person."""
 from __future__ import annotations
 
 import base64
+import multiprocessing
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -221,3 +223,22 @@ async def test_pages_show_who_is_signed_in(make_client: MakeClient) -> None:
     client = await _signed_in_client(make_client)
     page = await (await client.get("/tasks")).text()
     assert "alice" in page and 'action="/user/logout"' in page
+
+
+def _key_of(folder: str, start: Any) -> str:
+    start.wait()
+    return load_key(Path(folder)).hex()
+
+
+def test_processes_starting_together_share_one_whole_key(tmp_path: Path) -> None:
+    """Several processes on one fresh data folder all read the same key: none reads a key
+    another is still writing (it used to say "the signing key is too short")."""
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Manager() as manager, ctx.Pool(6) as pool:
+        for round_ in range(30):
+            folder, start = tmp_path / str(round_), manager.Event()
+            pending = [pool.apply_async(_key_of, (str(folder), start)) for _ in range(6)]
+            start.set()
+            keys = {p.get(timeout=30) for p in pending}
+            assert len(keys) == 1 and len(bytes.fromhex(keys.pop())) == 32
+            assert [p.name for p in folder.iterdir()] == ["secret_key"]

@@ -9,6 +9,7 @@ start and kept in the data folder (``secret_key``, mode 0600).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import os
@@ -49,19 +50,34 @@ def check_password(password: str, stored: str) -> bool:
 
 
 def load_key(data_path: Path) -> bytes:
-    """The install's signing key: read, or generated on first start (file mode 0600)."""
+    """The install's signing key: read, or generated on first start (file mode 0600).
+
+    A new key is written to a file of its own and linked into place, so a process starting
+    at the same moment reads either no key or the whole key, never a half-written one.
+    """
     path = data_path / KEY_FILE
     data_path.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        _publish_new_key(path)
+    key = bytes.fromhex(path.read_text().strip())
+    if len(key) < 32:
+        raise ValueError(f"{path}: the signing key is too short")
+    return key
+
+
+def _publish_new_key(path: Path) -> None:
+    """Write a fresh key beside ``path`` and link it there unless another process did first."""
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = bytes.fromhex(path.read_text().strip())
-        if len(key) < 32:
-            raise ValueError(f"{path}: the signing key is too short") from None
-        return key
-    with os.fdopen(fd, "w") as out:
-        out.write(secrets.token_hex(32))
-    return load_key(data_path)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+            out.flush()
+            os.fsync(out.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 def sign(key: bytes, value: str) -> str:
