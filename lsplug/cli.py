@@ -13,11 +13,12 @@ from typing import Any
 
 import yaml
 
-from lsplug import __version__, ls08
+from lsplug import __version__
 from lsplug import config as configmod
 from lsplug.config import SAMPLINGS, Config, ConfigError
 from lsplug.plugins import PluginError, load_plugins
 from lsplug.redact import redact_log_records
+from lsplug.service import ls08_folder as ls08
 from lsplug.storecli import add_store_parsers, cmd_import_ls08, cmd_migrate
 from lsplug.usercli import add_user_parser, cmd_user, safe_host
 

@@ -22,7 +22,7 @@ from lsplug.labelconfig import (
     result_problem,
 )
 from lsplug.service.bulk import gc_paused
-from lsplug.store.base import NewTask
+from lsplug.store import NewTask
 
 MAX_REPORTED_ERRORS = 100
 MAX_EPOCH = 253402300800  # 10000-01-01: beyond it, no date format (or 64-bit store) holds it

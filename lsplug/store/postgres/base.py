@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from lsplug.store.postgres_ops import Tx
+from lsplug.store.postgres.ops import Tx
 
 T = TypeVar("T")
 
