@@ -41,7 +41,7 @@ from pgserver import PgServer  # noqa: E402
 from procs import Server  # noqa: E402
 
 from lsplug.service.project import project_uuid  # noqa: E402
-from lsplug.store.base import Store  # noqa: E402
+from lsplug.store import Store  # noqa: E402
 from lsplug.store.postgres import PostgresStore  # noqa: E402
 from lsplug.store.sqlite import SQLiteStore  # noqa: E402
 

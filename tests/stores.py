@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lsplug.store.base import Store
+from lsplug.store import Store
 from lsplug.store.postgres import PostgresStore
 from lsplug.store.sqlite import SQLiteStore
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from lsplug.service.jobs import STOPPED, Job, Jobs
-from lsplug.store.base import Store
+from lsplug.store import Store
 from lsplug.store.sqlite import SQLiteStore
 from lsplug.testing import Client, MakeClient
 from lsplug.web import keys

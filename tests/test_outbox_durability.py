@@ -31,7 +31,7 @@ from lsplug.records import TaskRecord
 from lsplug.service.outbox import drain_once, sink_document
 from lsplug.service.project import Project
 from lsplug.service.storage import storage_context
-from lsplug.store.base import NewTask, OutboxEntry, Store
+from lsplug.store import NewTask, OutboxEntry, Store
 from lsplug.store.postgres import PostgresStore
 from lsplug.store.sqlite import SQLiteStore
 

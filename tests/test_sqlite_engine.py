@@ -13,8 +13,8 @@ import pytest
 import uvloop
 
 from lsplug.cli.start import new_event_loop
-from lsplug.store import sqlite_engine
-from lsplug.store.sqlite_engine import Writer, connect
+from lsplug.store.sqlite import engine as sqlite_engine
+from lsplug.store.sqlite.engine import Writer, connect
 
 PAGE = 4096
 

@@ -13,7 +13,7 @@ import orjson
 import pytest
 from stores import Opener
 
-from lsplug.store.base import NewTask, ProjectRow, Store
+from lsplug.store import NewTask, ProjectRow, Store
 from lsplug.store.postgres import PostgresStore
 from lsplug.store.sqlite import SCHEMA_VERSION, SchemaTooNew, SQLiteStore
 

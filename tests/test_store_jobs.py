@@ -7,7 +7,7 @@ import time
 
 from stores import Opener
 
-from lsplug.store.base import Store
+from lsplug.store import Store
 
 NOW = 1_700_000_000.0
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lsplug.store.base import Store
+from lsplug.store import Store
 from lsplug.store.sqlite import SQLiteStore
 
 

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from lsplug.export.tasks import TaskStream
-from lsplug.store.base import NewTask
+from lsplug.store import NewTask
 from lsplug.store.sqlite import SQLiteStore
 
 

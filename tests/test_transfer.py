@@ -22,7 +22,7 @@ from procs import Server, free_port
 from lsplug.cli import main
 from lsplug.service.auth import Accounts
 from lsplug.service.project import project_uuid
-from lsplug.store.base import NewTask, Store
+from lsplug.store import NewTask, Store
 from lsplug.store.postgres import PostgresStore
 from lsplug.store.sqlite import SQLiteStore
 

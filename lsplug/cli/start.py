@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lsplug import __version__, ls08
+from lsplug import __version__
 from lsplug.cli.common import DEFAULT_CONFIG, load_config
 from lsplug.cli.users import safe_host
 from lsplug.config import SAMPLINGS, Config, ConfigError
 from lsplug.config.redact import redact_log_records
+from lsplug.service import ls08_folder as ls08
 
 # On SIGTERM, requests still running get this long to finish (labeling calls take
 # milliseconds; a download still streaming is cut) before the app's own clean-up.

@@ -13,7 +13,7 @@ from lsplug.cli.common import load_config
 if TYPE_CHECKING:  # asyncpg and tqdm are imported only by the commands that use them
     from tqdm import tqdm
 
-    from lsplug.store.dump import Loaded, ProjectDump
+    from lsplug.store.transfer.dump import Loaded, ProjectDump
 
 
 def add_store_parsers(sub: Any) -> None:
@@ -105,21 +105,17 @@ def _report_people(loaded: Loaded) -> None:
 def cmd_import_ls08(args: argparse.Namespace) -> int:
     """Import a Label Studio 0.8 folder into the store of a config file."""
     from lsplug.service.project import project_uuid
-    from lsplug.store.sqlite import SQLiteStore
-    from lsplug.store.transfer import read_ls08, write_postgres, write_sqlite
-    from lsplug.web.app import make_store
+    from lsplug.store import store_for, store_url
+    from lsplug.store.transfer import read_ls08, write_project
 
     config = load_config(args.config, {})
 
     async def run() -> None:
         dump = read_ls08(args.dir, project_uuid(config.project_name), config.title)
-        store = make_store(config)
+        store = store_for(config)
         await store.open()  # makes or migrates the schema
         await store.close()
-        if isinstance(store, SQLiteStore):
-            await write_sqlite(store.path, dump)
-        else:
-            await write_postgres(str(getattr(store, "url", "")), dump)
+        await write_project(store_url(config), dump)
         print(f"imported {args.dir} ({dump.summary()})")
 
     return _run(run())
@@ -131,7 +127,7 @@ def _run(work: Any) -> int:
 
     import asyncpg
 
-    from lsplug.store.sqlite_base import SchemaTooNew
+    from lsplug.store import SchemaTooNew
     from lsplug.store.transfer import TransferError
 
     try:

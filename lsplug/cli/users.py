@@ -53,9 +53,9 @@ def _read_password(from_stdin: bool) -> str:
 
 async def _add(config: Config, name: str, password: str) -> int:
     from lsplug.service.auth import Accounts, load_key
-    from lsplug.web.app import make_store
+    from lsplug.store import store_for
 
-    store = make_store(config)
+    store = store_for(config)
     await store.open()
     try:
         try:
@@ -71,9 +71,9 @@ async def _add(config: Config, name: str, password: str) -> int:
 
 async def _token(config: Config, name: str) -> int:
     from lsplug.service.auth import Accounts, load_key
-    from lsplug.web.app import make_store
+    from lsplug.store import store_for
 
-    store = make_store(config)
+    store = store_for(config)
     await store.open()
     try:
         user = await store.find_user(name)
@@ -118,9 +118,9 @@ def safe_host(config: Config) -> str:
 
 
 async def _count_users(config: Config) -> int:
-    from lsplug.web.app import make_store
+    from lsplug.store import store_for
 
-    store = make_store(config)
+    store = store_for(config)
     await store.open()
     try:
         return await store.count_users()

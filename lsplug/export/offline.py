@@ -32,10 +32,10 @@ async def export_to_file(
 
     ``options.include_cancelled`` unset (None) takes the format's default, as the API does.
     """
-    from lsplug.web.app import make_store
+    from lsplug.store import store_for
 
     plugins = load_plugins(config.disabled_plugins())
-    store = make_store(config)
+    store = store_for(config)
     await store.open()
     try:
         project = await open_project(config, store, plugins)

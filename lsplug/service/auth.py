@@ -19,7 +19,7 @@ from collections import defaultdict, deque
 from pathlib import Path
 
 from lsplug.errors import TooManyRequests
-from lsplug.store.base import Store, UserRow
+from lsplug.store import Store, UserRow
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SESSION_SECONDS = 14 * 24 * 3600

@@ -22,7 +22,7 @@ from lsplug.labelconfig import (
     result_problem,
 )
 from lsplug.service.bulk import gc_paused
-from lsplug.store.base import NewTask
+from lsplug.store import NewTask
 
 MAX_REPORTED_ERRORS = 100
 SLICE = 20_000  # items per C call in bulk encoding and freeing (about 5 ms each)

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lsplug.store.base import JobRow, Store
+from lsplug.store import JobRow, Store
 
 log = logging.getLogger(__name__)
 

@@ -301,9 +301,8 @@ class Models:
                 await self.predict_records(await store.get_tasks(pid, ids))
 
     def _across_processes(self, name: str) -> contextlib.AbstractAsyncContextManager[Any]:
-        """The store's lock ``name`` shared by every process on it (PostgreSQL), if any."""
-        exclusive: Any = getattr(self.project.store, "exclusive", None)
-        return exclusive(name, wait=True) if exclusive else contextlib.nullcontext()
+        """The store's lock ``name`` shared by every process on it (none on SQLite)."""
+        return self.project.store.exclusive(name, wait=True)
 
     async def start_predict_all(self, task_ids: Sequence[int] | None = None) -> Job:
         """Predict every task (or ``task_ids``) in the background, in batches."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from lsplug.errors import BadInput
 from lsplug.labelconfig import LabelConfig
 from lsplug.labelconfig.catalogue import TAGS
-from lsplug.store.base import Store
+from lsplug.store import Store
 
 # The JSON types (SQLite's json_type names) a data kind of the catalogue accepts.
 JSON_TYPES = {

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import orjson
 
 from lsplug import labelconfig
-from lsplug.config import Config, ConfigError, check_setting
+from lsplug.config import Config, ConfigError, Sampling, check_setting
 from lsplug.config.redact import redact_settings
 from lsplug.errors import BadInput, NotFound
 from lsplug.export.tasks import TaskStream
@@ -39,7 +39,7 @@ from lsplug.service.items import (
     release,
     to_new_tasks,
 )
-from lsplug.store.base import NewTask, ProjectRow, Store, Strategy, TaskOrder
+from lsplug.store import NewTask, ProjectRow, Store, TaskOrder
 
 DEFAULT_LABEL_CONFIG = """<View>
   <Labels name="label" toName="text">
@@ -423,7 +423,7 @@ class Project:
 
     async def next_task(self, owner: str) -> bytes:
         """Lease the next task to ``owner`` by the project's sampling; 404 when none is left."""
-        strategy: Strategy = self.setting("sampling")
+        strategy: Sampling = self.setting("sampling")
         lease = float(self.setting("lease_seconds"))
         if self.predictor is not None and strategy.startswith("prediction-score"):
             await self.predictor.score_unscored()  # predicted before ranked, never skipped
@@ -461,7 +461,7 @@ class Project:
 
     def export_tasks(self, options: ExportOptions) -> TaskStream:
         """The tasks an export reads, batch by batch (or as JSON, see :class:`TaskStream`)."""
-        return TaskStream(self.store, self.id, options.only_labeled)
+        return TaskStream(self.store, self.id, options.only_labeled, self.store.iter_task_json)
 
 
 def authored(tasks: list[NewTask], author: str | None) -> list[NewTask]:

@@ -18,7 +18,7 @@ from lsplug.service.outbox import run_sink_worker
 from lsplug.service.project import DEFAULT_LABEL_CONFIG, Project
 from lsplug.service.startup import open_project
 from lsplug.service.storage_switch import close_storages, open_storages
-from lsplug.store.base import ProjectRow, Store
+from lsplug.store import ProjectRow, Store
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from lsplug.config import Config
 from lsplug.errors import Forbidden
-from lsplug.store.base import Store, UserRow
+from lsplug.store import Store, UserRow
 
 OWNER_RULE = (
     "an owner of the project: a member with the role owner (on the default project, while "

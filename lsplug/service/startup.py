@@ -24,7 +24,7 @@ from lsplug.service.project import (
     Project,
     project_uuid,
 )
-from lsplug.store.base import Store
+from lsplug.store import Store
 
 
 def _digest(value: Any) -> str:

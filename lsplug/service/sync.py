@@ -23,7 +23,7 @@ from lsplug.labelconfig import LabelConfig
 from lsplug.service.items import to_new_tasks
 from lsplug.service.jobs import Job
 from lsplug.service.project import Project
-from lsplug.store.base import NewTask
+from lsplug.store import NewTask
 
 log = logging.getLogger(__name__)
 FLUSH_TASKS = 5000

@@ -19,7 +19,7 @@ from lsplug.service.jobs import Jobs
 from lsplug.service.ml import Models
 from lsplug.service.project import Project
 from lsplug.service.projects import OpenProject
-from lsplug.store.base import ProjectRow
+from lsplug.store import ProjectRow
 from lsplug.web.hosts import is_this_server
 from lsplug.web.keys import ACCOUNTS, CALLER, CONFIG, CURRENT, PROJECTS, Caller
 

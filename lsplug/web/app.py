@@ -13,8 +13,7 @@ from lsplug.config import Config
 from lsplug.plugins import Plugins, load_plugins
 from lsplug.service.auth import Accounts, load_key
 from lsplug.service.projects import Projects
-from lsplug.store.base import Store
-from lsplug.store.sqlite import SQLiteStore
+from lsplug.store import store_for
 from lsplug.web import keys
 from lsplug.web.access import resolve_caller
 from lsplug.web.clients import client_identity
@@ -50,22 +49,6 @@ CORE_ROUTES = (
 )
 
 
-def make_store(config: Config) -> Store:
-    """The store the config names (SQLite under ``data_dir`` by default)."""
-    url = config.store.url
-    if url is None:
-        return SQLiteStore(config.data_path / "lsplug.sqlite3", config.store.synchronous)
-    if url.startswith("sqlite:"):
-        return SQLiteStore(
-            config.path(url.removeprefix("sqlite:").removeprefix("//")), config.store.synchronous
-        )
-    if url.startswith(("postgresql:", "postgres:")):
-        from lsplug.store.postgres import PostgresStore  # asyncpg only when asked for
-
-        return PostgresStore(url)
-    raise ValueError(f"store.url: {url!r} is not a supported store (sqlite:PATH, postgresql://...)")
-
-
 def create_app(
     config: Config,
     extra_plugins: Sequence[ModuleType | object] = (),
@@ -98,7 +81,7 @@ async def _call_hooks(results: list[object]) -> None:
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     """Open the store and the projects, start background work; undo it all at the end."""
     config, plugins = app[keys.CONFIG], app[keys.PLUGINS]
-    store = make_store(config)
+    store = store_for(config)
     await store.open()
     app[keys.STORE] = store
     try:

@@ -13,7 +13,7 @@ from lsplug.service.jobs import Jobs
 from lsplug.service.ml import Models
 from lsplug.service.project import Project
 from lsplug.service.projects import OpenProject, Projects
-from lsplug.store.base import Store, UserRow
+from lsplug.store import Store, UserRow
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import orjson
 from aiohttp import web
 
 from lsplug.errors import BadInput
-from lsplug.store.base import TASK_ORDERS, TaskOrder
+from lsplug.store import TASK_ORDERS, TaskOrder
 from lsplug.web.access import project_of
 from lsplug.web.pages.layout import render_page
 from lsplug.web.requests import int_param

@@ -9,7 +9,7 @@ import orjson
 from aiohttp import web
 
 from lsplug.errors import BadInput, NotFound
-from lsplug.store.base import TASK_ORDERS, TaskOrder
+from lsplug.store import TASK_ORDERS, TaskOrder
 from lsplug.web.access import author_of, project_of
 from lsplug.web.owners import require_owner
 from lsplug.web.requests import client_id, flag, int_param, json_body, json_bytes_response

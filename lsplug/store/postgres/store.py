@@ -1,11 +1,13 @@
-"""The PostgreSQL store: the :class:`~lsplug.store.base.Store` interface on asyncpg.
+"""The PostgreSQL store: the :class:`~lsplug.store.roles.Store` interface on asyncpg.
 
 Several server processes may share one database: task ids come from a counter on the
 project row (``UPDATE ... RETURNING``), completion ids from an identity, leases are taken
 with ``FOR UPDATE SKIP LOCKED``, and sink outbox entries are claimed by one process at a
 time (a claim that runs out when its process dies). The work inside a transaction is in
-:mod:`lsplug.store.postgres_ops`; sources and outbox in :mod:`~lsplug.store.postgres_outbox`,
-projects and people in :mod:`~lsplug.store.postgres_people`.
+:mod:`lsplug.store.postgres.ops`; leases in :mod:`~lsplug.store.postgres.leasing`,
+predictions in :mod:`~lsplug.store.postgres.predictions`, sources and outbox in
+:mod:`~lsplug.store.postgres.outbox`, projects and people in
+:mod:`~lsplug.store.postgres.people`, jobs in :mod:`~lsplug.store.postgres.jobs`.
 """
 
 from __future__ import annotations
@@ -20,21 +22,23 @@ from typing import Any, TypeVar
 import asyncpg
 import orjson
 
+import lsplug.store.postgres.ops as ops
 from lsplug.records import TaskRecord
-from lsplug.store import postgres_ops as ops
-from lsplug.store.base import (
+from lsplug.store.bodies import dumps, without_id
+from lsplug.store.postgres.base import count_of, disk_full_mapped
+from lsplug.store.postgres.jobs import JobsMixin
+from lsplug.store.postgres.leasing import LeasingMixin
+from lsplug.store.postgres.migrations import LATEST, migrate
+from lsplug.store.postgres.ops import Tx
+from lsplug.store.postgres.outbox import OutboxMixin
+from lsplug.store.postgres.people import PROJECT_SQL, PeopleMixin, project_row
+from lsplug.store.postgres.predictions import PredictionsMixin
+from lsplug.store.rows import (
     ImportResult,
     NewTask,
     ProjectRow,
-    Strategy,
     TaskOrder,
 )
-from lsplug.store.migrations_postgres import LATEST, migrate
-from lsplug.store.postgres_base import count_of, disk_full_mapped
-from lsplug.store.postgres_jobs import JobsMixin
-from lsplug.store.postgres_ops import Tx
-from lsplug.store.postgres_outbox import OutboxMixin
-from lsplug.store.postgres_people import PROJECT_SQL, PeopleMixin, project_row
 
 T = TypeVar("T")
 SCHEMA_VERSION = LATEST
@@ -48,7 +52,7 @@ ORDER_SQL = {
 
 
 @disk_full_mapped
-class PostgresStore(PeopleMixin, OutboxMixin, JobsMixin):
+class PostgresStore(PeopleMixin, LeasingMixin, PredictionsMixin, OutboxMixin, JobsMixin):
     """The project state in a PostgreSQL database, shared by any number of processes."""
 
     def __init__(self, url: str, pool_size: int = 10) -> None:
@@ -110,7 +114,7 @@ class PostgresStore(PeopleMixin, OutboxMixin, JobsMixin):
         """Change label config, settings or title."""
         changes = {"label_config": label_config, "title": title}
         if settings is not None:
-            changes["settings"] = ops.dumps(settings)
+            changes["settings"] = dumps(settings)
         changes = {k: v for k, v in changes.items() if v is not None}
         if changes:
             sets = ", ".join(f"{k}=${n}" for n, k in enumerate(changes, start=2))
@@ -293,11 +297,11 @@ class PostgresStore(PeopleMixin, OutboxMixin, JobsMixin):
         self, project_id: int, task_id: int, body: dict[str, Any], enqueue: bool
     ) -> dict[str, Any] | None:
         """Store a completion and end the task's lease (one round trip: a function)."""
-        rest = ops.without_id(body)
+        rest = without_id(body)
         assert self._pool is not None, "the store is not open"
         completion_id = await self._pool.fetchval(
             "SELECT lsplug_add_completion($1, $2, $3, $4, $5, $6, $7, $8)",
-            project_id, task_id, ops.dumps(rest), int(rest["created_at"]),
+            project_id, task_id, dumps(rest), int(rest["created_at"]),
             bool(rest.get("was_cancelled")), enqueue, time.time(), ops.COUNTER_SLOTS,
         )  # fmt: skip
         return None if completion_id is None else {"id": completion_id, **rest}
@@ -320,10 +324,10 @@ class PostgresStore(PeopleMixin, OutboxMixin, JobsMixin):
             )  # fmt: skip
             if stored is None:
                 return None
-            body = {**orjson.loads(stored), **ops.without_id(patch)}
+            body = {**orjson.loads(stored), **without_id(patch)}
             await tx.conn.execute(
                 "UPDATE completions SET body=$2, created_at=$3, was_cancelled=$4 WHERE id=$1",
-                completion_id, ops.dumps(body), int(body["created_at"]),
+                completion_id, dumps(body), int(body["created_at"]),
                 bool(body.get("was_cancelled")),
             )  # fmt: skip
             await ops.refresh_task(tx, project_id, task_id, enqueue)
@@ -394,91 +398,6 @@ class PostgresStore(PeopleMixin, OutboxMixin, JobsMixin):
         ):
             last = ids[-1]
             yield ids
-
-    # --- labeling stream -------------------------------------------------------------------
-
-    async def next_task(
-        self, project_id: int, owner: str, strategy: Strategy, lease_seconds: float
-    ) -> int | None:
-        """Lease a task to ``owner`` (``FOR UPDATE SKIP LOCKED``: never two owners at once)."""
-        assert self._pool is not None, "the store is not open"
-        task_id: int | None = await self._pool.fetchval(
-            "SELECT lsplug_lease($1, $2, $3, $4)", project_id, owner, strategy, lease_seconds
-        )
-        return task_id
-
-    async def lease_next_task(
-        self, project_id: int, owner: str, strategy: Strategy, lease_seconds: float
-    ) -> TaskRecord | None:
-        """The lease and the leased task in one statement (one round trip)."""
-        assert self._pool is not None, "the store is not open"
-        return await ops.leased_record(self._pool, project_id, owner, strategy, lease_seconds)
-
-    async def release_lease(self, project_id: int, task_id: int, owner: str | None) -> bool:
-        """Drop a lease."""
-        sql = (
-            "UPDATE tasks SET lease_owner=NULL, lease_expires=NULL "
-            "WHERE project_id=$1 AND id=$2 AND lease_owner IS NOT NULL"
-        )
-        args: tuple[Any, ...] = (project_id, task_id)
-        if owner is not None:
-            sql, args = sql + " AND lease_owner=$3", (*args, owner)
-
-        async def op(tx: Tx) -> bool:
-            if not count_of(await tx.conn.execute(sql, *args)):
-                return False
-            await tx.conn.execute(
-                "DELETE FROM leases WHERE project_id=$1 AND task_id=$2", project_id, task_id
-            )
-            return True
-
-        return await self._write(op, durable=False)
-
-    # --- predictions -----------------------------------------------------------------------
-
-    async def add_predictions(
-        self, project_id: int, items: Sequence[tuple[int, dict[str, Any]]]
-    ) -> int:
-        """Store predictions ``(task_id, body)`` of tasks that exist; the number stored."""
-
-        async def op(tx: Tx) -> int:
-            rows = await tx.conn.fetch(
-                "SELECT id FROM tasks WHERE project_id=$1 AND id=ANY($2::bigint[])",
-                project_id,
-                sorted({t for t, _ in items}),
-            )
-            exist = {r[0] for r in rows}
-            kept = [(t, b) for t, b in items if t in exist]
-            return await ops.insert_predictions(tx, project_id, kept) if kept else 0
-
-        return await self._write(op)
-
-    async def predicted_ids(
-        self, project_id: int, task_ids: Sequence[int], created_by: str, model_version: str | None
-    ) -> set[int]:
-        """Which of ``task_ids`` have a prediction of that model at that version."""
-        if not task_ids:
-            return set()
-        return set(
-            await self._column(
-                "SELECT task_id FROM predictions WHERE project_id=$1 AND created_by=$2 "
-                "AND model_version IS NOT DISTINCT FROM $3 AND task_id=ANY($4::bigint[])",
-                project_id,
-                created_by,
-                model_version,
-                list(task_ids),
-            )
-        )
-
-    async def unscored_task_ids(self, project_id: int, limit: int, after: int = -1) -> list[int]:
-        """Unlabeled tasks no prediction has scored yet, in id order (an index walk)."""
-        return await self._column(
-            "SELECT id FROM tasks WHERE project_id=$1 AND NOT is_labeled AND score IS NULL "
-            "AND id>$2 ORDER BY id LIMIT $3",
-            project_id,
-            after,
-            limit,
-        )
 
     # --- label config usage ----------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from lsplug.errors import DiskFull
-from lsplug.store.postgres_ops import Tx
+from lsplug.store.postgres.ops import Tx
 
 T = TypeVar("T")
 C = TypeVar("C", bound=type)

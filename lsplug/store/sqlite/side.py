@@ -10,12 +10,12 @@ from typing import Any
 
 import orjson
 
-from lsplug.store.base import (
+from lsplug.store.rows import (
     OutboxEntry,
     OutboxStats,
 )
-from lsplug.store.sqlite_base import SQLiteBase
-from lsplug.store.sqlite_ops import (
+from lsplug.store.sqlite.base import SQLiteBase
+from lsplug.store.sqlite.ops import (
     _column,
     _insert_predictions,
     _params,

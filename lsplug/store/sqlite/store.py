@@ -1,7 +1,7 @@
-"""The SQLite store: the :class:`~lsplug.store.base.Store` interface on one WAL file.
+"""The SQLite store: the :class:`~lsplug.store.roles.Store` interface on one WAL file.
 
 Reads run on reader threads, writes on the single writer thread (see
-:mod:`lsplug.store.sqlite_engine`). Counters are kept on the project row in the same
+:mod:`lsplug.store.sqlite.engine`). Counters are kept on the project row in the same
 transaction as the change, so no request ever counts a table.
 """
 
@@ -15,45 +15,40 @@ from typing import Any
 
 import orjson
 
+from lsplug.config import Sampling
 from lsplug.records import TaskRecord
-from lsplug.store.base import (
+from lsplug.store.bodies import dumps
+from lsplug.store.rows import (
     ImportResult,
     NewTask,
     ProjectRow,
-    Strategy,
     TaskOrder,
 )
-from lsplug.store.sqlite_base import (
+from lsplug.store.sqlite.base import (
     ORDER_SQL,
     PROJECT_COLUMNS,
-    SCHEMA_VERSION,
-    SchemaTooNew,
-    SQLiteBase,
     _project,
 )
-from lsplug.store.sqlite_export import json_batches, read_ahead
-from lsplug.store.sqlite_jobs import JobsMixin
-from lsplug.store.sqlite_ops import (
+from lsplug.store.sqlite.export import json_batches, read_ahead
+from lsplug.store.sqlite.jobs import JobsMixin
+from lsplug.store.sqlite.leasing import lease_next
+from lsplug.store.sqlite.ops import (
     _add_completion,
     _bump,
     _column,
     _drop_completions,
-    _dumps,
     _enqueue,
     _insert_completions,
     _insert_predictions,
     _insert_tasks,
-    _lease_next,
     _records_after,
     _records_by_ids,
     _refresh_task,
     _rescore,
     _task_exists,
 )
-from lsplug.store.sqlite_people import PeopleMixin
-from lsplug.store.sqlite_side import SideTablesMixin
-
-__all__ = ["SCHEMA_VERSION", "SQLiteBase", "SQLiteStore", "SchemaTooNew"]
+from lsplug.store.sqlite.people import PeopleMixin
+from lsplug.store.sqlite.side import SideTablesMixin
 
 
 class SQLiteStore(PeopleMixin, SideTablesMixin, JobsMixin):
@@ -336,7 +331,7 @@ class SQLiteStore(PeopleMixin, SideTablesMixin, JobsMixin):
             body = {**orjson.loads(row[0]), **{k: v for k, v in patch.items() if k != "id"}}
             conn.execute(
                 "UPDATE completions SET body=?, created_at=?, was_cancelled=? WHERE id=?",
-                (_dumps(body), body["created_at"], bool(body.get("was_cancelled")), completion_id),
+                (dumps(body), body["created_at"], bool(body.get("was_cancelled")), completion_id),
             )
             _refresh_task(conn, project_id, task_id, enqueue)
             return {"id": completion_id, **body}
@@ -420,18 +415,18 @@ class SQLiteStore(PeopleMixin, SideTablesMixin, JobsMixin):
     # --- labeling stream -------------------------------------------------------------------
 
     async def next_task(
-        self, project_id: int, owner: str, strategy: Strategy, lease_seconds: float
+        self, project_id: int, owner: str, strategy: Sampling, lease_seconds: float
     ) -> int | None:
         """Lease a task to ``owner`` (a lease is not worth an fsync: not durable)."""
 
         def op(conn: sqlite3.Connection) -> int | None:
-            return _lease_next(conn, project_id, owner, strategy, lease_seconds)
+            return lease_next(conn, project_id, owner, strategy, lease_seconds)
 
         result: int | None = await self._write(op, durable=False)
         return result
 
     async def lease_next_task(
-        self, project_id: int, owner: str, strategy: Strategy, lease_seconds: float
+        self, project_id: int, owner: str, strategy: Sampling, lease_seconds: float
     ) -> TaskRecord | None:
         """The lease on the writer thread, then the task from a reader (the writer stays free
         for the next write meanwhile)."""

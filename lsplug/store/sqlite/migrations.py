@@ -1,8 +1,8 @@
 """Schema migrations of the SQLite store: numbered steps, each applied once, in order.
 
-Version 1 is the whole schema of ``schema_sqlite.sql``; every later step changes it. The
+Version 1 is the whole schema of ``schema.sql`` beside it; every later step changes it. The
 version reached is kept in ``meta.schema_version``; a database newer than the code refuses
-to open (see :class:`lsplug.store.sqlite.SchemaTooNew`).
+to open (see :class:`lsplug.store.errors.SchemaTooNew`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from importlib import resources
 
 
 def _schema_v1() -> str:
-    return resources.files("lsplug.store").joinpath("schema_sqlite.sql").read_text()
+    return resources.files("lsplug.store.sqlite").joinpath("schema.sql").read_text()
 
 
 # Version 2: predictions say who made them; a task keeps the score of its newest prediction,

@@ -1,113 +1,35 @@
-"""The store interface: everything the core asks of its database, and the rows it returns.
+"""The store's interface, by role: what the core asks of its database.
 
-The service uses only this interface, so another database (PostgreSQL) can take the place
-of SQLite without touching the views or the service. Every method is async: the SQLite
-store runs its queries in threads, never on the event loop.
+Each role protocol declares one family of capabilities (projects, people, tasks, ...) with
+every method a back-end must have; :class:`Store` is all of them, and both back-ends
+(:mod:`lsplug.store.sqlite`, :mod:`lsplug.store.postgres`) implement the whole of it, so no
+caller ever asks whether a store can do something. A part of the service that needs one
+family may ask for that role only. Every method is async: the SQLite store runs its queries
+in threads, never on the event loop.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
 
+from lsplug.config import Sampling
 from lsplug.records import TaskRecord
-
-TaskOrder = Literal["id", "-id", "completed_at", "-completed_at"]
-TASK_ORDERS: tuple[str, ...] = ("id", "-id", "completed_at", "-completed_at")
-Strategy = Literal["sequential", "uniform", "prediction-score-min", "prediction-score-max"]
-
-
-@dataclass(frozen=True)
-class ProjectRow:
-    """A project as stored."""
-
-    id: int
-    uuid: str
-    title: str
-    label_config: str | None
-    settings: dict[str, Any]
-    task_count: int
-    completion_count: int
-    prediction_count: int
-    labeled_count: int
-    created_at: int
+from lsplug.store.rows import (
+    ImportResult,
+    JobRow,
+    NewTask,
+    OutboxEntry,
+    OutboxStats,
+    ProjectRow,
+    TaskOrder,
+    UserRow,
+)
 
 
-@dataclass(frozen=True)
-class UserRow:
-    """A person who signs in."""
-
-    id: int
-    name: str
-    password_hash: str
-
-
-@dataclass
-class NewTask:
-    """A task to import: its data as JSON bytes, and completions and predictions as dicts.
-
-    The store gives the task, its completions and its predictions their ids.
-    """
-
-    data: bytes
-    meta: bytes | None = None
-    completions: list[dict[str, Any]] = field(default_factory=list)
-    predictions: list[dict[str, Any]] = field(default_factory=list)
-    source_key: str | None = None
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What an import added."""
-
-    task_ids: list[int]
-    completion_count: int
-    prediction_count: int
-
-
-@dataclass(frozen=True)
-class OutboxEntry:
-    """A task whose document a sink still has to receive.
-
-    ``seq`` is the entry's change number: every change of the task queues it again with a
-    new, higher one, so a writer that read the task after reading the entry knows whether
-    a change came in since (see :meth:`Store.outbox_done`).
-    """
-
-    task_id: int
-    attempts: int
-    seq: int
-
-
-@dataclass(frozen=True)
-class OutboxStats:
-    """How far behind the sink is."""
-
-    backlog: int
-    failing: int
-    last_error: str | None
-
-
-@dataclass(frozen=True)
-class JobRow:
-    """A background job as stored: what it does, how far it got, which process runs it."""
-
-    id: int
-    kind: str
-    description: str
-    total: int | None
-    done: int
-    status: str  # running, done, failed
-    error: str | None
-    started_at: float
-    finished_at: float | None
-    owner: str  # the process running it (host:pid:random)
-    heartbeat_at: float  # when that process last wrote it
-
-
-class Store(Protocol):
-    """The project's state: tasks, completions, predictions, leases, sources, outbox."""
+class StoreLifecycle(Protocol):
+    """Opening and closing: the schema, threads and connections."""
 
     async def open(self) -> None:
         """Create or migrate the schema and start the store's threads."""
@@ -115,7 +37,10 @@ class Store(Protocol):
     async def close(self) -> None:
         """Finish pending writes and close every connection."""
 
-    # projects
+
+class ProjectStore(Protocol):
+    """Projects: their rows, settings and counters."""
+
     async def ensure_project(self, uuid: str, title: str, label_config: str | None) -> ProjectRow:
         """The project with ``uuid``, created with ``title`` and ``label_config`` if new."""
 
@@ -134,7 +59,10 @@ class Store(Protocol):
     async def list_projects(self) -> list[ProjectRow]:
         """Every project, oldest first."""
 
-    # people (sign-in); a credential is a session or an API token, kept as its digest
+
+class PeopleStore(Protocol):
+    """People who sign in, their credentials (sessions, API tokens: digests), members."""
+
     async def add_user(self, name: str, password_hash: str) -> UserRow:
         """Add a person, or set the password of the one called ``name``."""
 
@@ -167,7 +95,10 @@ class Store(Protocol):
     async def first_user_id(self) -> int | None:
         """The id of the first person created (the lowest), or None."""
 
-    # tasks
+
+class TaskStore(Protocol):
+    """Tasks: imports, pages, reads, rewrites and deletes."""
+
     async def import_tasks(
         self, project_id: int, tasks: Iterable[NewTask], source: str | None = None,
         enqueue: bool = False,
@@ -204,12 +135,14 @@ class Store(Protocol):
         ``enqueue``: queue the labeled tasks so the sink removes their documents.
         """
 
-    def iter_tasks(
-        self, project_id: int, only_labeled: bool, batch_size: int = 1000
-    ) -> AsyncIterator[list[TaskRecord]]:
-        """Every task in id order, batch by batch (a stream, never the whole table)."""
+    async def count_tasks_unlike(self, project_id: int, key: str, json_types: Sequence[str]) -> int:
+        """How many tasks' ``data[key]`` is missing or of none of ``json_types`` (SQLite names:
+        ``text``, ``integer``, ``real``, ``array``, ``object``...)."""
 
-    # completions
+
+class CompletionStore(Protocol):
+    """Completions: added, changed, deleted; which tasks have them and what they use."""
+
     async def add_completion(
         self, project_id: int, task_id: int, body: dict[str, Any], enqueue: bool
     ) -> dict[str, Any] | None:
@@ -243,18 +176,17 @@ class Store(Protocol):
         refuse orphaning completions.
         """
 
-    async def count_tasks_unlike(self, project_id: int, key: str, json_types: Sequence[str]) -> int:
-        """How many tasks' ``data[key]`` is missing or of none of ``json_types`` (SQLite names:
-        ``text``, ``integer``, ``real``, ``array``, ``object``...)."""
 
-    # labeling stream
+class LabelingStore(Protocol):
+    """The labeling stream: the next task for an annotator, under a lease."""
+
     async def next_task(
-        self, project_id: int, owner: str, strategy: Strategy, lease_seconds: float
+        self, project_id: int, owner: str, strategy: Sampling, lease_seconds: float
     ) -> int | None:
         """Lease the next unlabeled task to ``owner``; the same one while its lease runs."""
 
     async def lease_next_task(
-        self, project_id: int, owner: str, strategy: Strategy, lease_seconds: float
+        self, project_id: int, owner: str, strategy: Sampling, lease_seconds: float
     ) -> TaskRecord | None:
         """:meth:`next_task` and the task it leased, with its completions and predictions
         (one round trip where the store can: this is what every ``/next`` asks)."""
@@ -262,7 +194,10 @@ class Store(Protocol):
     async def release_lease(self, project_id: int, task_id: int, owner: str | None) -> bool:
         """End a lease early (``owner`` None: whoever holds it)."""
 
-    # predictions
+
+class PredictionStore(Protocol):
+    """Predictions and the scores active-learning sampling orders tasks by."""
+
     async def add_predictions(
         self, project_id: int, items: Sequence[tuple[int, dict[str, Any]]]
     ) -> int:
@@ -276,7 +211,10 @@ class Store(Protocol):
     async def unscored_task_ids(self, project_id: int, limit: int, after: int = -1) -> list[int]:
         """Unlabeled tasks without a scored prediction, in id order."""
 
-    # sources
+
+class SourceStore(Protocol):
+    """What was synced from each source: objects with their versions, items by key."""
+
     async def known_objects(self, project_id: int, source: str) -> dict[str, str]:
         """``{object key: version}`` of the objects already synced from ``source``."""
 
@@ -291,7 +229,10 @@ class Store(Protocol):
     async def known_items(self, project_id: int, source: str, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` were imported from ``source`` already."""
 
-    # sink outbox
+
+class OutboxStore(Protocol):
+    """The sink outbox: tasks whose documents a sink still has to receive."""
+
     async def enqueue_all(self, project_id: int) -> int:
         """Queue every labeled task for the sink (after a sink switch); the count."""
 
@@ -313,7 +254,10 @@ class Store(Protocol):
     async def outbox_stats(self, project_id: int) -> OutboxStats:
         """The backlog and the last error."""
 
-    # background jobs, shared by every process on the store; ids are the store's
+
+class JobStore(Protocol):
+    """Background jobs, shared by every process on the store; ids are the store's."""
+
     async def add_job(
         self, project_id: int, kind: str, description: str, owner: str, now: float
     ) -> int:
@@ -342,3 +286,48 @@ class Store(Protocol):
 
     async def get_job(self, project_id: int, job_id: int) -> JobRow | None:
         """One job of the project, or None."""
+
+
+class ExportStore(Protocol):
+    """Every task of a project as a stream, for exports and model training."""
+
+    def iter_tasks(
+        self, project_id: int, only_labeled: bool, batch_size: int = 1000
+    ) -> AsyncIterator[list[TaskRecord]]:
+        """Every task in id order, batch by batch (a stream, never the whole table)."""
+
+    def iter_task_json(
+        self, project_id: int, only_labeled: bool, batch_size: int = 5000
+    ) -> AsyncIterator[bytes]:
+        """Like :meth:`iter_tasks`, each batch as its tasks' JSON (as the tasks API shows them)
+        joined by commas: for exports that only splice tasks' JSON. The same JSON as the
+        records :meth:`iter_tasks` gives; a back-end may write it itself (SQLite does)."""
+
+
+class LockStore(Protocol):
+    """Locks that hold across the server processes sharing the store."""
+
+    def exclusive(self, name: str, wait: bool = False) -> AbstractAsyncContextManager[bool]:
+        """Whether this process holds the lock ``name`` for the block (``wait``: until it can).
+
+        A lock ends with the process holding it, so another process takes over its work. A
+        store only one process may open (SQLite) needs none: the block just runs (True).
+        """
+
+
+class Store(
+    StoreLifecycle,
+    ProjectStore,
+    PeopleStore,
+    TaskStore,
+    CompletionStore,
+    LabelingStore,
+    PredictionStore,
+    SourceStore,
+    OutboxStore,
+    JobStore,
+    ExportStore,
+    LockStore,
+    Protocol,
+):
+    """The project's state, every role at once: what a back-end implements."""

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from lsplug.store.base import JobRow
-from lsplug.store.sqlite_base import SQLiteBase
+from lsplug.store.rows import JobRow
+from lsplug.store.sqlite.base import SQLiteBase
 
 JOB_COLUMNS = (
     "id, kind, description, total, done, status, error, started_at, finished_at, owner, "

@@ -12,13 +12,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
-import orjson
 
 from lsplug.records import TaskRecord
-from lsplug.store.base import NewTask
+from lsplug.store.bodies import dumps, score_of, with_id, without_id
+from lsplug.store.rows import COUNTERS, NewTask
 
 COUNTER_SLOTS = 64
-COUNTERS = ("task_count", "completion_count", "prediction_count", "labeled_count")
 
 
 class Tx:
@@ -49,25 +48,9 @@ class Tx:
         self.deltas.clear()
 
 
-def dumps(value: Any) -> str:
-    """Compact JSON text."""
-    return orjson.dumps(value).decode()
-
-
 def text(value: bytes | str | None) -> str | None:
     """JSON bytes as the text a TEXT column takes."""
     return value.decode() if isinstance(value, bytes) else value
-
-
-def without_id(body: dict[str, Any]) -> dict[str, Any]:
-    """A body without its ``id`` (the id is a column, spliced in when read)."""
-    return {k: v for k, v in body.items() if k != "id"}
-
-
-def score_of(body: dict[str, Any]) -> float | None:
-    """A prediction's numeric score, or None."""
-    score = body.get("score")
-    return float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None
 
 
 async def enqueue(tx: Tx, project_id: int, task_ids: Sequence[int]) -> None:
@@ -261,13 +244,6 @@ async def refresh_task(tx: Tx, project_id: int, task_id: int, enqueue_it: bool) 
 # --- reading tasks ----------------------------------------------------------------------------
 
 TASK_COLUMNS = "id, data, meta, completed_at"
-
-
-def with_id(item_id: int, body: str) -> bytes:
-    """A stored body (JSON object without id) with ``"id"`` spliced in first."""
-    if body == "{}":
-        return b'{"id":%d}' % item_id
-    return b'{"id":%d,' % item_id + body[1:].encode()
 
 
 async def assemble(

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from lsplug.store import postgres_ops as ops
-from lsplug.store.base import OutboxEntry, OutboxStats
-from lsplug.store.postgres_base import PgBase
-from lsplug.store.postgres_ops import Tx
+import lsplug.store.postgres.ops as ops
+from lsplug.store.postgres.base import PgBase
+from lsplug.store.postgres.ops import Tx
+from lsplug.store.rows import OutboxEntry, OutboxStats
 
 # How long a sink write claim lasts: the longest a dead process delays its entries.
 OUTBOX_CLAIM_SECONDS = float(os.environ.get("LSPLUG_OUTBOX_CLAIM_SECONDS", "60"))

@@ -1,9 +1,9 @@
 """Schema migrations of the PostgreSQL store: numbered steps, each applied once, in order.
 
-Version 1 is the whole schema of ``schema_postgres.sql``; every later step changes it. The
+Version 1 is the whole schema of ``schema.sql`` beside it; every later step changes it. The
 version reached is kept in ``meta.schema_version``. Several processes may start at once: an
 advisory lock makes one of them migrate while the others wait. A database newer than the
-code refuses to open (:class:`lsplug.store.sqlite.SchemaTooNew`, shared by both stores).
+code refuses to open (:class:`lsplug.store.errors.SchemaTooNew`, shared by both stores).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from importlib import resources
 
 import asyncpg
 
-from lsplug.store.sqlite import SchemaTooNew
+from lsplug.store.errors import SchemaTooNew
 
 MIGRATION_LOCK = 0x6C7370  # any constant shared by every lsplug process: "lsp"
 
 
 def _schema_v1() -> str:
-    return resources.files("lsplug.store").joinpath("schema_postgres.sql").read_text()
+    return resources.files("lsplug.store.postgres").joinpath("schema.sql").read_text()
 
 
 # Version 2: people, their sign-in secrets (session and API token digests) and the projects

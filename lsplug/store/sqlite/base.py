@@ -1,22 +1,24 @@
-"""The SQLite store's foundation: the file, its schema, and the threads that run queries.
+"""The SQLite store's foundation: the file, its schema, the threads that run queries.
 
-Every part of :class:`~lsplug.store.sqlite.SQLiteStore` builds on :class:`SQLiteBase`.
+Every part of :class:`~lsplug.store.sqlite.store.SQLiteStore` builds on :class:`SQLiteBase`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from lsplug.store.base import (
+from lsplug.store.errors import SchemaTooNew
+from lsplug.store.rows import (
     ProjectRow,
 )
-from lsplug.store.migrations_sqlite import LATEST, migrate
-from lsplug.store.sqlite_engine import Readers, Writer, connect
+from lsplug.store.sqlite.engine import Readers, Writer, connect
+from lsplug.store.sqlite.migrations import LATEST, migrate
 
 SCHEMA_VERSION = LATEST
 ORDER_SQL = {
@@ -29,10 +31,6 @@ PROJECT_COLUMNS = (
     "id, uuid, title, label_config, settings, task_count, completion_count, "
     "prediction_count, labeled_count, created_at"
 )
-
-
-class SchemaTooNew(RuntimeError):
-    """The database was written by a newer lsplug than this one."""
 
 
 def _project(row: tuple[Any, ...]) -> ProjectRow:
@@ -85,6 +83,12 @@ class SQLiteBase:
         if self._readers is not None:
             self._readers.close()
             self._readers = None
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, name: str, wait: bool = False) -> AsyncIterator[bool]:
+        """The lock ``name``, always this process's (True): a SQLite store serves one server
+        process (PostgreSQL is the store several share), so the block just runs."""
+        yield True
 
     async def _read(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         assert self._readers is not None, "the store is not open"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from lsplug.store.base import (
+from lsplug.store.rows import (
     ProjectRow,
     UserRow,
 )
-from lsplug.store.sqlite_base import PROJECT_COLUMNS, SQLiteBase, _project
+from lsplug.store.sqlite.base import PROJECT_COLUMNS, SQLiteBase, _project
 
 
 class PeopleMixin(SQLiteBase):

@@ -7,13 +7,12 @@ import time
 import asyncpg
 import orjson
 
-from lsplug.store import postgres_ops as ops
-from lsplug.store.base import ProjectRow, UserRow
-from lsplug.store.postgres_base import PgBase
+from lsplug.store.postgres.base import PgBase
+from lsplug.store.rows import COUNTERS, ProjectRow, UserRow
 
 PROJECT_SQL = (
     "SELECT p.id, p.uuid, p.title, p.label_config, p.settings, "
-    + ", ".join(f"coalesce(sum(c.{k}), 0)::bigint" for k in ops.COUNTERS)
+    + ", ".join(f"coalesce(sum(c.{k}), 0)::bigint" for k in COUNTERS)
     + ", p.created_at FROM projects p LEFT JOIN project_counts c ON c.project_id=p.id "
 )
 USER_COLUMNS = "id, name, password_hash"

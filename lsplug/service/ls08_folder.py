@@ -5,7 +5,8 @@ on the first start, ``tasks.json`` and ``completions/`` are imported into lsplug
 (``DIR/lsplug-data`` unless ``data_dir`` says otherwise) with their ids; the project's
 ``ls08_import`` setting marks the import so that later starts do not import again. The label
 config comes from ``config.xml`` (or what ``label_config`` names), and completions made here
-are written to ``DIR/completions/<id>.json`` (``output_dir``) as 0.8 wrote them.
+are written to ``DIR/completions/<id>.json`` (``output_dir``) as 0.8 wrote them. The folder's
+form and its reader are :mod:`lsplug.store.transfer.ls08`.
 """
 
 from __future__ import annotations
@@ -20,19 +21,14 @@ from typing import Any
 import orjson
 
 from lsplug.config import Config, ConfigError
+from lsplug.store import open_store, store_url
+from lsplug.store.transfer import TransferError, read_ls08, write_project
+from lsplug.store.transfer.ls08 import COMPLETIONS_DIR, CONFIG_FILE, TASKS_FILE, is_ls08_folder
 
 log = logging.getLogger(__name__)
 
-CONFIG_FILE = "config.json"
-TASKS_FILE = "tasks.json"
 DATA_DIR = "lsplug-data"
-COMPLETIONS_DIR = "completions"
 MARKER = "ls08_import"
-
-
-def is_ls08_folder(folder: Path) -> bool:
-    """Whether ``folder`` holds a Label Studio 0.8 project (config.json and tasks.json)."""
-    return (folder / CONFIG_FILE).is_file() and (folder / TASKS_FILE).is_file()
 
 
 def folder_of_config(config_path: str | None) -> Path | None:
@@ -86,8 +82,6 @@ def _raw_settings(folder: Path) -> dict[str, Any]:
 
 def import_once(config: Config, folder: Path) -> bool:
     """Import the folder's tasks and completions unless the store has them; whether it did."""
-    from lsplug.store.transfer import TransferError
-
     try:
         imported = asyncio.run(_import_once(config, folder))
     except (TransferError, OSError) as exc:
@@ -99,17 +93,10 @@ def import_once(config: Config, folder: Path) -> bool:
 
 async def _import_once(config: Config, folder: Path) -> str:
     from lsplug.service.project import project_uuid
-    from lsplug.store.sqlite import SQLiteStore
-    from lsplug.store.transfer import TransferError, read_ls08, write_postgres, write_sqlite
-    from lsplug.web.app import make_store
 
     uuid = project_uuid(config.project_name)
-    store = make_store(config)
-    await store.open()  # makes or migrates the schema
-    try:
+    async with open_store(config) as store:  # makes or migrates the schema
         row = await store.find_project(uuid)
-    finally:
-        await store.close()
     if row is not None:
         if MARKER not in row.settings:
             log.warning("the store already holds project %s: %s not imported", uuid, folder)
@@ -118,10 +105,7 @@ async def _import_once(config: Config, folder: Path) -> str:
     marker = {"folder": str(folder), "at": int(time.time()), **dump.counts}
     dump.project["settings"] = orjson.dumps({MARKER: marker}).decode()
     try:
-        if isinstance(store, SQLiteStore):
-            await write_sqlite(store.path, dump)
-        else:
-            await write_postgres(str(getattr(store, "url", "")), dump)
+        await write_project(store_url(config), dump)
     except TransferError:
         if await _marked(config, uuid):  # another process imported it at the same time
             return ""
@@ -131,12 +115,6 @@ async def _import_once(config: Config, folder: Path) -> str:
 
 
 async def _marked(config: Config, uuid: str) -> bool:
-    from lsplug.web.app import make_store
-
-    store = make_store(config)
-    await store.open()
-    try:
+    async with open_store(config) as store:
         row = await store.find_project(uuid)
-    finally:
-        await store.close()
     return row is not None and MARKER in row.settings

@@ -1,7 +1,7 @@
 """Moving projects and people out of and into a SQLite store's file, ids kept.
 
 :class:`SQLiteSource` reads a store in one snapshot; :func:`into_sqlite` loads people and
-projects in one transaction (see :mod:`lsplug.store.dump` for what travels).
+projects in one transaction (see :mod:`lsplug.store.transfer.dump` for what travels).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from lsplug.store.dump import (
+from lsplug.store.rows import COUNTERS
+from lsplug.store.transfer.dump import (
     BATCH,
     COLUMNS,
     COUNTED,
@@ -27,7 +28,6 @@ from lsplug.store.dump import (
     Rows,
     TransferError,
 )
-from lsplug.store.postgres_ops import COUNTERS
 
 SHOWN = 20  # merged names listed in the report
 STAGE_USERS = (

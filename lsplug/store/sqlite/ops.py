@@ -1,25 +1,22 @@
-"""The SQLite store's work inside a transaction: inserts, counters, leases, task rows.
+"""The SQLite store's work inside a transaction: inserts, counters, task rows.
 
 Each function takes the connection of a transaction already open (the writer's, or a
-reader's) and does one step of a :class:`~lsplug.store.sqlite.SQLiteStore` method.
+reader's) and does one step of a :class:`~lsplug.store.sqlite.store.SQLiteStore` method.
 """
 
 from __future__ import annotations
 
 import itertools
-import random
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-import orjson
-
 from lsplug.records import TaskRecord
-from lsplug.store.base import (
+from lsplug.store.bodies import dumps, score_of, with_id
+from lsplug.store.rows import (
     ImportResult,
     NewTask,
-    Strategy,
 )
 
 INSERT_CHUNK = 5000
@@ -27,10 +24,6 @@ INSERT_CHUNK = 5000
 
 def _params(n: int) -> str:
     return ",".join("?" * n)
-
-
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
 
 
 def _column(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> list[Any]:
@@ -131,7 +124,7 @@ def _add_completion(
     cur = conn.execute(
         "INSERT INTO completions (project_id, task_id, body, created_at, was_cancelled) "
         "VALUES (?, ?, ?, ?, ?)",
-        (project_id, task_id, _dumps(rest), created, bool(rest.get("was_cancelled"))),
+        (project_id, task_id, dumps(rest), created, bool(rest.get("was_cancelled"))),
     )
     conn.execute(
         "UPDATE tasks SET is_labeled=1, completed_at=max(coalesce(completed_at, ?), ?) "
@@ -158,7 +151,7 @@ def _insert_completions(
             (
                 project_id,
                 task_id,
-                _dumps(rest),
+                dumps(rest),
                 rest["created_at"],
                 bool(rest.get("was_cancelled")),
             ),
@@ -175,19 +168,14 @@ def _insert_predictions(
         "INSERT INTO predictions (project_id, task_id, body, score, model_version, created_by) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         [
-            (project_id, task_id, _dumps({k: v for k, v in b.items() if k != "id"}),
-             _score(b), b.get("model_version"), b.get("created_by"))
+            (project_id, task_id, dumps({k: v for k, v in b.items() if k != "id"}),
+             score_of(b), b.get("model_version"), b.get("created_by"))
             for b in bodies
         ],
     )  # fmt: skip
     _bump(conn, project_id, prediction_count=len(bodies))
     _rescore(conn, project_id, task_id)
     return len(bodies)
-
-
-def _score(body: dict[str, Any]) -> float | None:
-    score = body.get("score")
-    return float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None
 
 
 def _rescore(conn: sqlite3.Connection, project_id: int, task_id: int) -> None:
@@ -198,13 +186,6 @@ def _rescore(conn: sqlite3.Connection, project_id: int, task_id: int) -> None:
         "WHERE project_id=?1 AND id=?2",
         (project_id, task_id),
     )
-
-
-def with_id(item_id: int, body: str) -> bytes:
-    """A stored body (JSON object without id) with ``"id"`` spliced in first."""
-    if body == "{}":
-        return b'{"id":%d}' % item_id
-    return b'{"id":%d,' % item_id + body[1:].encode()
 
 
 def _drop_completions(conn: sqlite3.Connection, project_id: int, task_id: int) -> None:
@@ -289,73 +270,3 @@ def _assemble(
         )
         for r in rows
     ]
-
-
-def _lease_next(
-    conn: sqlite3.Connection, project_id: int, owner: str, strategy: Strategy, seconds: float
-) -> int | None:
-    now = time.time()
-    held = conn.execute(
-        "SELECT task_id FROM leases WHERE project_id=? AND owner=? AND expires_at>? "
-        "ORDER BY task_id LIMIT 1",
-        (project_id, owner, now),
-    ).fetchone()
-    task_id = held[0] if held else _pick(conn, project_id, owner, strategy, now)
-    if task_id is not None:
-        conn.execute(
-            "INSERT OR REPLACE INTO leases VALUES (?, ?, ?, ?)",
-            (project_id, task_id, owner, now + seconds),
-        )
-    return task_id
-
-
-FREE = (
-    "t.project_id=? AND t.is_labeled=0 AND NOT EXISTS (SELECT 1 FROM leases l "
-    "WHERE l.project_id=t.project_id AND l.task_id=t.id AND l.expires_at>?)"
-)
-
-
-def _pick(
-    conn: sqlite3.Connection, project_id: int, owner: str, strategy: Strategy, now: float
-) -> int | None:
-    """The first free unlabeled task by ``strategy`` (no lease of anyone else running)."""
-    if strategy.startswith("prediction-score"):
-        found = _pick_by_score(conn, project_id, now, strategy.endswith("max"))
-        if found is not None:
-            return found
-    if strategy == "uniform":
-        return _pick_uniform(conn, project_id, now)
-    row = conn.execute(
-        f"SELECT t.id FROM tasks t WHERE {FREE} ORDER BY t.id LIMIT 1", (project_id, now)
-    ).fetchone()
-    return row[0] if row else None
-
-
-def _pick_uniform(conn: sqlite3.Connection, project_id: int, now: float) -> int | None:
-    """A free task at a random place of the id range (two index seeks, no scan)."""
-    low, high = conn.execute(
-        "SELECT min(id), max(id) FROM tasks WHERE project_id=? AND is_labeled=0", (project_id,)
-    ).fetchone()
-    if low is None:
-        return None
-    start = random.randint(low, high)
-    for cond in ("t.id>=?", "t.id<?"):
-        row = conn.execute(
-            f"SELECT t.id FROM tasks t WHERE {FREE} AND {cond} ORDER BY t.id LIMIT 1",
-            (project_id, now, start),
-        ).fetchone()
-        if row:
-            return int(row[0])
-    return None
-
-
-def _pick_by_score(
-    conn: sqlite3.Connection, project_id: int, now: float, highest: bool
-) -> int | None:
-    order = "DESC" if highest else "ASC"
-    row = conn.execute(  # the partial index tasks_scored: one seek, however many tasks
-        f"SELECT t.id FROM tasks t WHERE {FREE} AND t.score IS NOT NULL "
-        f"ORDER BY t.score {order}, t.id {order} LIMIT 1",
-        (project_id, now),
-    ).fetchone()
-    return row[0] if row else None

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncpg
 
-from lsplug.store.base import JobRow
-from lsplug.store.postgres_base import PgBase, count_of
-from lsplug.store.postgres_ops import Tx
+from lsplug.store.postgres.base import PgBase, count_of
+from lsplug.store.postgres.ops import Tx
+from lsplug.store.rows import JobRow
 
 JOB_COLUMNS = (
     "id, kind, description, total, done, status, error, started_at, finished_at, owner, "

@@ -2,7 +2,7 @@
 
 :class:`PostgresSource` reads a database in one snapshot (a read-only repeatable-read
 transaction, tables read through cursors); :func:`into_postgres` loads people and projects
-in one transaction (see :mod:`lsplug.store.dump` for what travels).
+in one transaction (see :mod:`lsplug.store.transfer.dump` for what travels).
 """
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ from typing import Any
 
 import asyncpg
 
-from lsplug.store.dump import (
+from lsplug.store.postgres.migrations import migrate
+from lsplug.store.postgres.store import _redacted as redacted
+from lsplug.store.rows import COUNTERS
+from lsplug.store.transfer.dump import (
     BATCH,
     COLUMNS,
     COUNTED,
@@ -28,9 +31,6 @@ from lsplug.store.dump import (
     Rows,
     TransferError,
 )
-from lsplug.store.migrations_postgres import migrate
-from lsplug.store.postgres import _redacted as redacted
-from lsplug.store.postgres_ops import COUNTERS
 
 CONNECT_SECONDS = 10.0
 SHOWN = 20  # merged names listed in the report

@@ -2,8 +2,8 @@
 
 A :class:`ProjectDump` is a project's row, its counters and a batch reader per table; a
 :class:`PeopleDump` is every user of a store and their API tokens. Readers
-(:mod:`lsplug.store.transfer_sqlite`, :mod:`lsplug.store.transfer_postgres`,
-:func:`lsplug.store.transfer.read_ls08`) make them; the writers of the same modules load them.
+(:mod:`lsplug.store.transfer.sqlite`, :mod:`lsplug.store.transfer.postgres`,
+:func:`lsplug.store.transfer.ls08.read_ls08`) make them; the writers of the same modules load them.
 A batch reader is called once and yields lists of at most :data:`BATCH` rows, so no table is
 ever held in memory whole.
 """
